@@ -1,0 +1,40 @@
+# Shiny on AWS Fargate (cdktf, Go). `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV_SH := source scripts/env.sh
+CDKTF := node_modules/.bin/cdktf
+
+.PHONY: help setup synth test unit validate repro push-image clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: ## install the cdktf CLI (npm ci) and Go modules; check terraform, the provider mirror and moto
+	npm ci --no-audit --no-fund
+	go mod download
+	scripts/check-tools.sh
+
+synth: ## synthesize cdktf.out/stacks/{ecr,app} for SHINY_ENV (default dev) with the cdktf CLI
+	@$(ENV_SH); need_cdktf; $(CDKTF) synth
+
+unit: ## go vet + all Go tests
+	go vet ./...
+	@$(ENV_SH); go test ./...
+
+validate: synth ## terraform init (provider mirror) + terraform validate of every synthesized stack
+	scripts/validate.sh
+
+repro: ## two synths from two folders must be byte-identical
+	scripts/repro.sh
+
+test: ## everything CI runs: tools check, unit tests, synth + terraform validate, reproducibility
+	scripts/check-tools.sh
+	$(MAKE) unit
+	$(MAKE) validate
+	$(MAKE) repro
+
+push-image: ## build, tag and push every image to the ecr stack's repositories (DRY_RUN=1 prints the commands)
+	scripts/push-image.sh
+
+clean: ## remove synthesized output and caches (not state files)
+	rm -rf cdktf.out .cache

@@ -1,0 +1,42 @@
+// Command shiny-cdktf synthesizes the ecr and app stacks for the environment
+// named by SHINY_ENV (default dev) from config/ENV.json. `go run . images`
+// instead lists the images for scripts/push-image.sh.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/shinyfargate/shiny-cdktf/stacks"
+)
+
+func main() {
+	if err := run(os.Getenv, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(getenv func(string) string, args []string) error {
+	// Validate before the app exists, so bad config writes nothing.
+	cfg, err := stacks.LoadConfig("config", getenv(stacks.EnvVarEnvironment))
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(args) == 1 && args[0] == "images":
+		return stacks.WriteImages(os.Stdout, cfg)
+	case len(args) > 0:
+		return fmt.Errorf("unknown arguments %q: run with none to synthesize, or with \"images\" to list the images", args)
+	}
+	defer jsii.Close()
+	app := cdktf.NewApp(nil)
+	if _, _, err := stacks.Build(app, cfg); err != nil {
+		return err
+	}
+	app.Synth()
+	return nil
+}

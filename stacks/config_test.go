@@ -1,0 +1,165 @@
+package stacks
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func validConfig() Config {
+	cfg := DefaultConfig("dev")
+	cfg.CognitoDomainPrefix = "shiny-dev-login"
+	return cfg
+}
+
+func TestDefaultConfigIsValid(t *testing.T) {
+	cfg, err := LoadConfig(t.TempDir(), "")
+	if err != nil {
+		t.Fatalf("defaults must be valid with no config file: %v", err)
+	}
+	if cfg.Environment != "dev" || cfg.NamePrefix != "shiny-dev" || cfg.CognitoDomainPrefix != "shiny-dev-login" {
+		t.Errorf("unexpected defaults: %+v", cfg)
+	}
+	s := cfg.Scaling
+	if s.MinTasks != 1 || s.MaxTasks != 5 || s.ScaleOutAbove != 15 || s.ScaleInBelow != 3 || s.Mode != ScalingSessions {
+		t.Errorf("scaling defaults = %+v, want min 1, max 5, out above 15, in below 3, sessions", s)
+	}
+}
+
+func TestLoadConfigOverridesDefaults(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "prod.json"), `{"domain":"apps.example.org","scaling":{"minTasks":2,"maxTasks":8},"shiny":{"cpu":1024,"memoryMiB":2048,"desiredCount":2}}`)
+	cfg, err := LoadConfig(dir, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Domain != "apps.example.org" || cfg.Scaling.MinTasks != 2 || cfg.Scaling.MaxTasks != 8 {
+		t.Errorf("file values not applied: %+v", cfg)
+	}
+	if cfg.Scaling.ScaleOutAbove != 15 || cfg.Region != "us-east-1" || cfg.NamePrefix != "shiny-prod" {
+		t.Errorf("defaults lost for unset values: %+v", cfg)
+	}
+}
+
+func TestShippedEnvironmentsAreValid(t *testing.T) {
+	files, _ := filepath.Glob("../config/*.json")
+	if len(files) == 0 {
+		t.Fatal("no environment files in config/")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		if _, err := LoadConfig("../config", name); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "typo.json"), `{"domian":"x.example.com"}`)
+	writeFile(t, filepath.Join(dir, "broken.json"), `{"domain":`)
+	writeFile(t, filepath.Join(dir, "bad.json"), `{"region":"mars-1","keepImages":0}`)
+	for _, tc := range []struct{ env, want string }{
+		{"typo", `unknown field "domian"`},
+		{"broken", "unexpected EOF"},
+		{"staging", "no config file"},
+		{"Prod!", "SHINY_ENV"},
+		{"bad", `region = "mars-1"`},
+		{"bad", "keepImages = 0"},
+	} {
+		t.Run(tc.env+"/"+tc.want, func(t *testing.T) {
+			_, err := LoadConfig(dir, tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestValidationRules has one negative case per rule: each error names the
+// setting and the value received.
+func TestValidationRules(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"region", func(c *Config) { c.Region = "useast1" }, `region = "useast1"`},
+		{"name prefix", func(c *Config) { c.NamePrefix = "Shiny_App" }, `namePrefix = "Shiny_App"`},
+		{"name prefix length", func(c *Config) { c.NamePrefix = "a-very-long-prefix-for-names" }, `namePrefix = "a-very-long-prefix-for-names"`},
+		{"domain", func(c *Config) { c.Domain = "localhost" }, `domain = "localhost"`},
+		{"domain www", func(c *Config) { c.Domain = "www.example.com" }, `domain = "www.example.com"`},
+		{"hosted zone", func(c *Config) { c.HostedZoneID = "zone-1" }, `hostedZoneId = "zone-1"`},
+		{"vpc id", func(c *Config) { c.VpcID = "vpc-XYZ" }, `vpcId = "vpc-XYZ"`},
+		{"subnet id", func(c *Config) { c.VpcID = "vpc-0123456789abcdef0"; c.SubnetIDs = []string{"subnet-01234567", "sn-1"} }, `subnetIds[1] = "sn-1"`},
+		{"subnets with vpc", func(c *Config) { c.VpcID = "vpc-0123456789abcdef0"; c.SubnetIDs = []string{"subnet-01234567"} }, "at least two subnets"},
+		{"subnets without vpc", func(c *Config) { c.SubnetIDs = []string{"subnet-01234567", "subnet-89abcdef"} }, "set vpcId too"},
+		{"duplicate subnet", func(c *Config) {
+			c.VpcID = "vpc-0123456789abcdef0"
+			c.SubnetIDs = []string{"subnet-01234567", "subnet-01234567"}
+		}, "lists subnet-01234567 twice"},
+		{"no cidrs", func(c *Config) { c.AllowedIngressCIDRs = nil }, "allowedIngressCidrs = []string(nil): must list at least one"},
+		{"cidr", func(c *Config) { c.AllowedIngressCIDRs = []string{"10.0.0.1/8"} }, `allowedIngressCidrs[0] = "10.0.0.1/8"`},
+		{"image tag", func(c *Config) { c.ImageTag = "-bad" }, `imageTag = "-bad"`},
+		{"keep images", func(c *Config) { c.KeepImages = 0 }, "keepImages = 0"},
+		{"cognito prefix", func(c *Config) { c.CognitoDomainPrefix = "Login_" }, `cognitoDomainPrefix = "Login_"`},
+		{"cognito reserved", func(c *Config) { c.CognitoDomainPrefix = "my-cognito" }, "reserved word cognito"},
+		{"auth session timeout", func(c *Config) { c.AuthSessionTimeoutSeconds = 10 }, "authSessionTimeoutSeconds = 10"},
+		{"idle timeout", func(c *Config) { c.IdleTimeoutSeconds = 5000 }, "idleTimeoutSeconds = 5000"},
+		{"fargate cpu", func(c *Config) { c.Shiny.CPU = 300 }, "shiny.cpu = 300"},
+		{"fargate memory", func(c *Config) { c.Logout.MemoryMiB = 4096 }, "logout.memoryMiB = 4096: with cpu 256"},
+		{"desired count", func(c *Config) { c.Logout.DesiredCount = 0 }, "logout.desiredCount = 0"},
+		{"desired within scaling", func(c *Config) { c.Shiny.DesiredCount = 6 }, "shiny.desiredCount = 6: must be from scaling.minTasks (1) to scaling.maxTasks (5)"},
+		{"scaling mode", func(c *Config) { c.Scaling.Mode = "memory" }, `scaling.mode = "memory"`},
+		{"min tasks", func(c *Config) { c.Scaling.MinTasks = 0 }, "scaling.minTasks = 0"},
+		{"max tasks", func(c *Config) { c.Scaling.MaxTasks = 0 }, "scaling.maxTasks = 0"},
+		{"scale in", func(c *Config) { c.Scaling.ScaleInBelow = 0 }, "scaling.scaleInBelow = 0"},
+		{"thresholds order", func(c *Config) { c.Scaling.ScaleOutAbove = 3 }, "scaling.scaleOutAbove = 3: must be greater than scaling.scaleInBelow (3)"},
+		{"cpu target", func(c *Config) { c.Scaling.CPUTargetPercent = 95 }, "scaling.cpuTargetPercent = 95"},
+		{"log retention", func(c *Config) { c.LogRetentionDays = 10 }, "logRetentionDays = 10"},
+		{"tag reserved", func(c *Config) { c.Tags = map[string]string{"aws:owner": "x"} }, "tags.aws:owner"},
+		{"tag managed", func(c *Config) { c.Tags = map[string]string{"Project": "x"} }, "tags.Project"},
+		{"tag value", func(c *Config) { c.Tags = map[string]string{"Team": strings.Repeat("x", 300)} }, "tags.Team"},
+		{"backend type", func(c *Config) { c.Backend.Type = "gcs" }, `backend.type = "gcs"`},
+		{"backend local bucket", func(c *Config) { c.Backend.Bucket = "b" }, `backend.bucket = "b": only used with backend.type "s3"`},
+		{"backend bucket", func(c *Config) { c.Backend.Type = BackendS3; c.Backend.Region = "us-east-1"; c.Backend.Bucket = "" }, `backend.bucket = ""`},
+		{"backend lock table", func(c *Config) {
+			c.Backend = Backend{Type: BackendS3, Bucket: "state", Region: "us-east-1", KeyPrefix: "x", DynamoDBTable: "a b"}
+		}, `backend.dynamodbTable = "a b"`},
+		{"backend region", func(c *Config) { c.Backend = Backend{Type: BackendS3, Bucket: "state", KeyPrefix: "x", Region: "eu"} }, `backend.region = "eu"`},
+		{"backend key prefix", func(c *Config) { c.Backend.KeyPrefix = "/abs" }, `backend.keyPrefix = "/abs"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := validConfig()
+			tc.mutate(&cfg)
+			err := cfg.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidationReportsEveryProblem(t *testing.T) {
+	cfg := validConfig()
+	cfg.Region = "x"
+	cfg.Domain = "y"
+	cfg.KeepImages = -1
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{"region", "domain", "keepImages"} {
+		if !strings.Contains(err.Error(), want+" = ") {
+			t.Errorf("error does not report %s:\n%v", want, err)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,143 @@
+package stacks
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestECRRepositoriesNamedFromConfig(t *testing.T) {
+	ecr, _ := defaultSynth(t)
+	repos := ecr.Resources("aws_ecr_repository")
+	if len(repos) != len(Images) {
+		t.Fatalf("want %d repositories, got %d", len(Images), len(repos))
+	}
+	for _, name := range []string{"shiny-dev/shiny-repository", "shiny-dev/logout-server"} {
+		ecr.HasResource(t, "aws_ecr_repository", map[string]any{"name": name})
+	}
+}
+
+func TestECRScanOnPushAndEncryption(t *testing.T) {
+	ecr, _ := defaultSynth(t)
+	for _, spec := range Images {
+		image := spec.Name
+		r := ecr.Resource(t, "aws_ecr_repository", image)
+		scan := r["image_scanning_configuration"].(map[string]any)
+		if scan["scan_on_push"] != true {
+			t.Errorf("%s: scan_on_push = %v, want true", image, scan["scan_on_push"])
+		}
+		enc := r["encryption_configuration"].([]any)[0].(map[string]any)
+		if enc["encryption_type"] != "AES256" {
+			t.Errorf("%s: encryption_type = %v", image, enc["encryption_type"])
+		}
+		if r["force_delete"] != false {
+			t.Errorf("%s: force_delete = %v, want false by default (images survive a destroy)", image, r["force_delete"])
+		}
+	}
+}
+
+func TestECRLifecycleKeepsNewestImages(t *testing.T) {
+	cfg := DefaultConfig("dev")
+	cfg.CognitoDomainPrefix = "shiny-dev-login"
+	cfg.KeepImages = 7
+	ecr, _ := synthBoth(t, cfg)
+	for _, spec := range Images {
+		image := spec.Name
+		r := ecr.Resource(t, "aws_ecr_lifecycle_policy", image+"-lifecycle")
+		if r["repository"] != "${aws_ecr_repository."+image+".name}" {
+			t.Errorf("%s lifecycle applies to %v", image, r["repository"])
+		}
+		var p struct {
+			Rules []struct {
+				Selection struct {
+					TagStatus   string `json:"tagStatus"`
+					CountType   string `json:"countType"`
+					CountNumber int    `json:"countNumber"`
+				} `json:"selection"`
+				Action struct{ Type string } `json:"action"`
+			} `json:"rules"`
+		}
+		if err := json.Unmarshal([]byte(r["policy"].(string)), &p); err != nil {
+			t.Fatalf("policy is not JSON: %v", err)
+		}
+		if len(p.Rules) != 1 {
+			t.Fatalf("want one rule, got %+v", p.Rules)
+		}
+		sel := p.Rules[0].Selection
+		if sel.TagStatus != "any" || sel.CountType != "imageCountMoreThan" || sel.CountNumber != 7 || p.Rules[0].Action.Type != "expire" {
+			t.Errorf("rule = %+v, want expire any image beyond the newest 7", p.Rules[0])
+		}
+	}
+}
+
+func TestECROutputsHaveStaticNames(t *testing.T) {
+	ecr, _ := defaultSynth(t)
+	outs := ecr.Outputs()
+	want := map[string]string{
+		"repository_url_shiny_repository": "${aws_ecr_repository.shiny-repository.repository_url}",
+		"repository_url_logout_server":    "${aws_ecr_repository.logout-server.repository_url}",
+	}
+	for name, value := range want {
+		if outs[name]["value"] != value {
+			t.Errorf("output %s = %v, want %s", name, outs[name]["value"], value)
+		}
+	}
+}
+
+func TestProviderRangeAndTags(t *testing.T) {
+	ecr, app := defaultSynth(t)
+	for name, s := range map[string]map[string]any{"ecr": ecr.Doc, "app": app.Doc} {
+		aws := s["terraform"].(map[string]any)["required_providers"].(map[string]any)["aws"].(map[string]any)
+		if aws["version"] != AWSProviderVersion {
+			t.Errorf("%s: aws provider version = %v, want %s", name, aws["version"], AWSProviderVersion)
+		}
+		p := s["provider"].(map[string]any)["aws"].([]any)[0].(map[string]any)
+		if p["region"] != "us-east-1" {
+			t.Errorf("%s: region = %v", name, p["region"])
+		}
+		tags := p["default_tags"].([]any)[0].(map[string]any)["tags"].(map[string]any)
+		if tags["Project"] != "shiny-dev" || tags["Environment"] != "dev" {
+			t.Errorf("%s: default tags = %v", name, tags)
+		}
+	}
+}
+
+func TestLocalBackendIsRelative(t *testing.T) {
+	ecr, app := defaultSynth(t)
+	for name, s := range map[string]map[string]any{"ecr": ecr.Doc, "app": app.Doc} {
+		local := s["terraform"].(map[string]any)["backend"].(map[string]any)["local"].(map[string]any)
+		want := "../../../terraform.dev." + name + ".tfstate"
+		if local["path"] != want {
+			t.Errorf("%s: local state path = %v, want %s", name, local["path"], want)
+		}
+	}
+}
+
+func TestS3BackendWithLocking(t *testing.T) {
+	for _, tc := range []struct {
+		name, table string
+		wantLock    string
+	}{
+		{"dynamodb lock", "tf-locks", "dynamodb_table"},
+		{"s3 lock file", "", "use_lockfile"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig("prod")
+			cfg.CognitoDomainPrefix = "shiny-prod-login"
+			cfg.Backend = Backend{Type: BackendS3, Bucket: "my-state", KeyPrefix: "teams/shiny", Region: "eu-west-1", DynamoDBTable: tc.table}
+			ecr, _ := synthBoth(t, cfg)
+			s3 := ecr.Doc["terraform"].(map[string]any)["backend"].(map[string]any)["s3"].(map[string]any)
+			if s3["bucket"] != "my-state" || s3["key"] != "teams/shiny/prod/ecr.tfstate" || s3["region"] != "eu-west-1" || s3["encrypt"] != true {
+				t.Errorf("s3 backend = %v", s3)
+			}
+			if _, ok := s3[tc.wantLock]; !ok {
+				t.Errorf("s3 backend has no %s: %v", tc.wantLock, s3)
+			}
+		})
+	}
+}
+
+func TestGoldenStacks(t *testing.T) {
+	ecr, app := defaultSynth(t)
+	ecr.Golden(t, "ecr")
+	app.Golden(t, "app")
+}

@@ -1,0 +1,18 @@
+// Package stacks holds the two stacks (ecr, app) and the typed, validated
+// configuration they take.
+package stacks
+
+import "github.com/aws/constructs-go/constructs/v10"
+
+// Build adds both stacks for cfg to scope (the cdktf App).
+func Build(scope constructs.Construct, cfg Config) (*ECRStack, *AppStack, error) {
+	ecr, err := NewECRStack(scope, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	app, err := NewAppStack(scope, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ecr, app, nil
+}
