@@ -1,17 +1,201 @@
 package stacks
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsecrimage"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsecrrepository"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawssubnets"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsvpc"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ecscluster"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/shinyfargate/shiny-cdktf/constructs/cognitoauthalb"
+	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/internal/logoutconfig"
 )
+
+// Ports the containers listen on.
+const (
+	ShinyPort  = 3838
+	LogoutPort = logoutconfig.DefaultPort
+)
+
+// Image is an image looked up in its repository at plan time.
+type Image struct {
+	Repository dataawsecrrepository.DataAwsEcrRepository
+	Tagged     dataawsecrimage.DataAwsEcrImage
+}
+
+// Ref is REPOSITORY_URL@sha256:DIGEST: the exact image the tag pointed to
+// when the plan ran, so a new push followed by a deploy rolls out.
+func (i Image) Ref() string {
+	return *i.Repository.RepositoryUrl() + "@" + *i.Tagged.ImageDigest()
+}
 
 // AppStack holds everything that runs the app: ALB, Cognito, ECS services,
 // logs and autoscaling. It is deployed after the images are pushed.
 type AppStack struct {
-	Stack cdktf.TerraformStack
+	Stack   cdktf.TerraformStack
+	Cluster ecscluster.EcsCluster
+	Images  map[string]Image
+	ALB     *cognitoauthalb.CognitoAuthALB
+	Shiny   *shinyservice.ShinyService
+	Logout  *shinyservice.ShinyService
 }
 
 // NewAppStack builds the app stack for cfg.
 func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
-	return &AppStack{Stack: newStack(scope, StackApp, cfg)}, nil
+	s := &AppStack{Stack: newStack(scope, StackApp, cfg), Images: map[string]Image{}}
+	stack := s.Stack
+
+	vpcID, subnetIDs := network(stack, cfg)
+	for _, spec := range Images {
+		repo := dataawsecrrepository.NewDataAwsEcrRepository(stack, jsii.String("repository-"+spec.Name), &dataawsecrrepository.DataAwsEcrRepositoryConfig{
+			Name: jsii.String(cfg.RepositoryName(spec.Name)),
+		})
+		// Fails the plan when the tag was not pushed: run `make push-image` first.
+		img := dataawsecrimage.NewDataAwsEcrImage(stack, jsii.String("image-"+spec.Name), &dataawsecrimage.DataAwsEcrImageConfig{
+			RepositoryName: repo.Name(),
+			ImageTag:       jsii.String(cfg.ImageTag),
+		})
+		s.Images[spec.Name] = Image{Repository: repo, Tagged: img}
+	}
+
+	s.Cluster = ecscluster.NewEcsCluster(stack, jsii.String("cluster"), &ecscluster.EcsClusterConfig{
+		Name: jsii.String(cfg.NamePrefix),
+		Setting: []*ecscluster.EcsClusterSetting{{
+			Name: jsii.String("containerInsights"), Value: jsii.String("enabled"),
+		}},
+	})
+
+	var err error
+	s.ALB, err = cognitoauthalb.NewCognitoAuthALB(stack, "alb", cognitoauthalb.Props{
+		NamePrefix:          cfg.NamePrefix,
+		Domain:              cfg.Domain,
+		HostedZoneID:        cfg.HostedZoneID,
+		VpcID:               vpcID,
+		SubnetIDs:           subnetIDs,
+		IngressCIDRs:        cfg.AllowedIngressCIDRs,
+		IdleTimeout:         time.Duration(cfg.IdleTimeoutSeconds) * time.Second,
+		SessionTimeout:      time.Duration(cfg.AuthSessionTimeoutSeconds) * time.Second,
+		CognitoDomainPrefix: cfg.CognitoDomainPrefix,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	common := shinyservice.Props{
+		NamePrefix:         cfg.NamePrefix,
+		Region:             cfg.Region,
+		ClusterARN:         *s.Cluster.Arn(),
+		VpcID:              vpcID,
+		SubnetIDs:          subnetIDs,
+		AssignPublicIP:     cfg.VpcID == "", // the default VPC's subnets are public and have no NAT
+		ALBSecurityGroupID: *s.ALB.SecurityGroup.Id(),
+		LogRetentionDays:   cfg.LogRetentionDays,
+	}
+
+	logoutImage := s.Images[ImageLogout]
+	logoutProps := common
+	logoutProps.Name = "logout"
+	logoutProps.CPU, logoutProps.MemoryMiB, logoutProps.DesiredCount = cfg.Logout.CPU, cfg.Logout.MemoryMiB, cfg.Logout.DesiredCount
+	logoutProps.ImageRepositoryARNs = []string{*logoutImage.Repository.Arn()}
+	logoutProps.TargetContainer = "logout"
+	logoutProps.HealthCheckPath = "/healthz"
+	logoutProps.Containers = []shinyservice.Container{{
+		Name:  "logout",
+		Image: logoutImage.Ref(),
+		Port:  LogoutPort,
+		Environment: map[string]string{
+			logoutconfig.EnvPort:                fmt.Sprint(LogoutPort),
+			logoutconfig.EnvAuthCookieName:      cognitoauthalb.SessionCookieName,
+			logoutconfig.EnvCognitoDomainPrefix: *s.ALB.UserPoolDomain.Domain(),
+			logoutconfig.EnvCognitoRegion:       cfg.Region,
+			logoutconfig.EnvCognitoClientID:     *s.ALB.UserPoolClient.Id(),
+			logoutconfig.EnvLogoutRedirectURI:   "https://" + cfg.Domain + cognitoauthalb.LoggedOutPath,
+			logoutconfig.EnvSignInURL:           "https://" + cfg.Domain + "/",
+		},
+		HealthCheck: []string{"CMD", "/logout", "-healthcheck"},
+	}}
+	if s.Logout, err = shinyservice.NewShinyService(stack, "logout", logoutProps); err != nil {
+		return nil, err
+	}
+
+	shinyImage := s.Images[ImageShiny]
+	shinyProps := common
+	shinyProps.Name = "shiny"
+	shinyProps.CPU, shinyProps.MemoryMiB, shinyProps.DesiredCount = cfg.Shiny.CPU, cfg.Shiny.MemoryMiB, cfg.Shiny.DesiredCount
+	shinyProps.ImageRepositoryARNs = []string{*shinyImage.Repository.Arn()}
+	shinyProps.TargetContainer = "shiny"
+	shinyProps.StickinessDuration = 24 * time.Hour
+	shinyProps.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
+	shinyProps.Containers = []shinyservice.Container{{
+		Name:  "shiny",
+		Image: shinyImage.Ref(),
+		Port:  ShinyPort,
+	}}
+	if s.Shiny, err = shinyservice.NewShinyService(stack, "shiny", shinyProps); err != nil {
+		return nil, err
+	}
+
+	if err := s.ALB.Route(cognitoauthalb.Routes{
+		AppTargetGroupARN:    *s.Shiny.TargetGroup.Arn(),
+		LogoutTargetGroupARN: *s.Logout.TargetGroup.Arn(),
+	}); err != nil {
+		return nil, err
+	}
+	// A service can only register targets once its target group is behind a listener.
+	for _, svc := range []*shinyservice.ShinyService{s.Shiny, s.Logout} {
+		svc.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule)))
+	}
+
+	s.outputs(cfg)
+	return s, nil
+}
+
+// network returns the VPC and subnets: configured, or the default VPC's.
+func network(stack cdktf.TerraformStack, cfg Config) (vpcID string, subnetIDs []string) {
+	if cfg.VpcID != "" {
+		return cfg.VpcID, cfg.SubnetIDs
+	}
+	vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("default-vpc"), &dataawsvpc.DataAwsVpcConfig{Default: jsii.Bool(true)})
+	subnets := dataawssubnets.NewDataAwsSubnets(stack, jsii.String("default-subnets"), &dataawssubnets.DataAwsSubnetsConfig{
+		Filter: []*dataawssubnets.DataAwsSubnetsFilter{
+			{Name: jsii.String("vpc-id"), Values: jsii.Strings(*vpc.Id())},
+			{Name: jsii.String("default-for-az"), Values: jsii.Strings("true")},
+		},
+	})
+	return *vpc.Id(), jsii2strings(subnets.Ids())
+}
+
+// address is a resource's Terraform address (TYPE.NAME), for depends_on.
+func address(r cdktf.TerraformResource) string {
+	return *r.TerraformResourceType() + "." + *r.FriendlyUniqueId()
+}
+
+func jsii2strings(list *[]*string) []string {
+	var out []string
+	for _, s := range *list {
+		out = append(out, *s)
+	}
+	return out
+}
+
+func (s *AppStack) outputs(cfg Config) {
+	st := s.Stack
+	output(st, "app_url", "Where users open the app", s.ALB.URL())
+	output(st, "alb_dns_name", "The ALB's DNS name (point DOMAIN and www.DOMAIN at it without a hosted zone)", s.ALB.LoadBalancer.DnsName())
+	output(st, "user_pool_id", "Cognito user pool id", s.ALB.UserPool.Id())
+	output(st, "user_pool_client_id", "Cognito app client id used by the ALB", s.ALB.UserPoolClient.Id())
+	output(st, "hosted_ui_domain", "Cognito hosted sign-in domain", s.ALB.HostedUIDomain(cfg.Region))
+	output(st, "cluster_name", "ECS cluster", s.Cluster.Name())
+	output(st, "shiny_service_name", "ECS service of the Shiny app", s.Shiny.Service.Name())
+	output(st, "logout_service_name", "ECS service of the logout server", s.Logout.Service.Name())
+	if cfg.HostedZoneID == "" {
+		output(st, "certificate_validation_records", "Create these DNS records to validate the certificate (no hosted zone configured)", s.ALB.Certificate.DomainValidationOptions())
+	}
 }

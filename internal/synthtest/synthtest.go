@@ -4,8 +4,11 @@ package synthtest
 import (
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
@@ -128,4 +131,26 @@ func firstDiff(a, b string) string {
 	}
 	lo := max(0, i-200)
 	return "golden: ..." + a[lo:min(len(a), i+200)] + "\n---\nsynthesized: ..." + b[lo:min(len(b), i+200)]
+}
+
+// ByPath returns the resource of typ whose construct path is path (e.g.
+// "app/alb/HTTPSListener") and its Terraform name, or fails the test. Test
+// synthesis omits metadata, so the name is matched the way cdktf makes it:
+// the path below the stack joined by "_", then an 8-character hash.
+func (s Synth) ByPath(t testing.TB, typ, path string) (string, map[string]any) {
+	t.Helper()
+	_, below, _ := strings.Cut(path, "/")
+	prefix := strings.ReplaceAll(below, "/", "_") + "_"
+	for name, r := range s.Resources(typ) {
+		if strings.HasPrefix(name, prefix) && len(name) == len(prefix)+8 {
+			return name, r
+		}
+	}
+	t.Fatalf("no %s at construct path %s; have %v", typ, path, slices.Sorted(maps.Keys(s.Resources(typ))))
+	return "", nil
+}
+
+// Ref is the interpolation a reference to typ.name.attr synthesizes to.
+func Ref(typ, name, attr string) string {
+	return "${" + typ + "." + name + "." + attr + "}"
 }
