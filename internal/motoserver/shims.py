@@ -1,11 +1,62 @@
 """Start moto's server with shims for gaps of moto 5.2.1.
 
 Used only by tests and the deployment rehearsal (never by the stacks).
-Each shim names the gap it fills.
+Each shim names the gap it fills; all extend moto's classes before its
+server starts.
 """
+import json
 import sys
 
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.server import main
+
+# Gap 1: ECS CreateService ignores fields it does not model. The Terraform
+# provider then sees them missing and plans an update on every run. Keep
+# them on the service object (UpdateService already does the same with setattr).
+_KEPT_ON_CREATE = {
+    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+    "availabilityZoneRebalancing": "availability_zone_rebalancing",
+}
+_create_service = EC2ContainerServiceResponse.create_service
+
+
+def create_service(self):
+    result = _create_service(self)
+    cluster = self._get_param("cluster", "default")
+    service = self.ecs_backend._get_service(cluster, self._get_param("serviceName"))
+    for param, attr in _KEPT_ON_CREATE.items():
+        value = self._get_param(param)
+        if value is not None:
+            setattr(service, attr, value)
+    return result
+
+
+EC2ContainerServiceResponse.create_service = create_service
+
+# Gap 2: Application Auto Scaling has no tagging API; the provider always
+# calls ListTagsForResource for aws_appautoscaling_target. Keep tags in memory.
+_tags: dict = {}
+
+
+def list_tags_for_resource(self):
+    return json.dumps({"Tags": _tags.get(self._get_param("ResourceARN"), {})})
+
+
+def tag_resource(self):
+    _tags.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+    return "{}"
+
+
+def untag_resource(self):
+    for key in self._get_param("TagKeys") or []:
+        _tags.get(self._get_param("ResourceARN"), {}).pop(key, None)
+    return "{}"
+
+
+ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+ApplicationAutoScalingResponse.tag_resource = tag_resource
+ApplicationAutoScalingResponse.untag_resource = untag_resource
 
 if __name__ == "__main__":
     sys.exit(main())

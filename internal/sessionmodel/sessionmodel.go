@@ -75,3 +75,7 @@ const (
 	// EnvUpstreamURL is the Shiny server inside the task, e.g. http://127.0.0.1:3838.
 	EnvUpstreamURL = "SHINY_UPSTREAM_URL"
 )
+
+// AgentHealthPath is answered by the sidecar itself (never proxied): 200 when
+// the Shiny server answers. The Shiny target group's health check uses it.
+const AgentHealthPath = "/__sessionagent/healthz"

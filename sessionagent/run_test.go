@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/coder/websocket"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
+)
+
+func testOptions(ready chan<- net.Addr) options {
+	o := defaultOptions()
+	o.listenHost = "127.0.0.1"
+	o.coalesce = 20 * time.Millisecond
+	o.backoff = backoff{10 * time.Millisecond, 100 * time.Millisecond}
+	o.shutdownTimeout = 5 * time.Second
+	o.ready = func(a net.Addr) { ready <- a }
+	return o
+}
+
+// startRun runs runWith in the background; stop cancels it and returns its error.
+func startRun(t *testing.T, env map[string]string, stdout *logBuffer) (base string, stop func() error) {
+	ready := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runWith(ctx, func(k string) string { return env[k] }, stdout, testOptions(ready)) }()
+	select {
+	case addr := <-ready:
+		base = "http://" + addr.String()
+	case err := <-done:
+		cancel()
+		t.Fatalf("run ended at start: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("run did not start listening")
+	}
+	stopped := false
+	var result error
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			select {
+			case result = <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("run did not return after cancellation")
+			}
+		}
+		return result
+	}
+	t.Cleanup(func() { stop() })
+	return base, stop
+}
+
+func TestRunLocallyWithoutECS(t *testing.T) {
+	checkLeaks(t)
+	b := newBackend(t)
+	logs := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("log:\n%s", logs.String())
+		}
+	})
+	env := map[string]string{
+		sessionmodel.EnvAgentPort:   strconv.Itoa(freePort(t)),
+		sessionmodel.EnvUpstreamURL: b.URL,
+	}
+	base, stop := startRun(t, env, logs)
+	if !strings.HasPrefix(base, "http://127.0.0.1:"+env[sessionmodel.EnvAgentPort]) {
+		t.Fatalf("listening on %s", base)
+	}
+	client := testClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := client.Get(base + HealthPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("health: %d", resp.StatusCode)
+	}
+	if err := healthcheck(ctx, func(k string) string { return env[k] }); err != nil {
+		t.Fatalf("-healthcheck against the running sidecar: %v", err)
+	}
+	c := dialWS(t, ctx, base, client)
+	echo(t, ctx, c, "local")
+
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after SIGTERM", err)
+	}
+	// Shutdown closed the open websocket.
+	if _, _, err := c.Read(ctx); err == nil {
+		t.Fatal("websocket still open after shutdown")
+	}
+	c.CloseNow()
+	for _, want := range []string{"session reporting disabled: ECS_CONTAINER_METADATA_URI_V4 is not set", "task scale-in protection disabled: ECS_AGENT_URI is not set", `"msg":"sessionagent stopped"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	for _, r := range logs.records(t) {
+		if r["level"] == nil || r["msg"] == nil || r["time"] == nil {
+			t.Fatalf("log record without level/msg/time: %v", r)
+		}
+	}
+}
+
+func TestRunRejectsInvalidConfig(t *testing.T) {
+	env := map[string]string{sessionmodel.EnvAgentPort: "http"}
+	err := run(context.Background(), func(k string) string { return env[k] }, &logBuffer{})
+	if err == nil || !strings.Contains(err.Error(), sessionmodel.EnvAgentPort) {
+		t.Fatalf("run with a bad port: %v", err)
+	}
+}
+
+// testRunEndToEnd runs the whole sidecar against moto (AWS_* set by the
+// caller), a metadata and an agent stand-in.
+func testRunEndToEnd(t *testing.T, db *dynamodb.Client, table string) {
+	b := newBackend(t)
+	meta := newMetadataStandIn(t, 1)
+	std := newAgentStandIn(t)
+	logs := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("log:\n%s", logs.String())
+		}
+	})
+	env := map[string]string{
+		sessionmodel.EnvAgentPort:   strconv.Itoa(freePort(t)),
+		sessionmodel.EnvUpstreamURL: b.URL,
+		sessionmodel.EnvTableName:   table,
+		EnvMetadataURI:              meta.URI(),
+		EnvAgentURI:                 std.URI(),
+		EnvProtectionMinutes:        "15",
+		EnvProtectionGrace:          "100ms",
+	}
+	base, stop := startRun(t, env, logs)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := testClient(t)
+
+	eventually(t, 10*time.Second, func() bool { return itemSessions(t, db, table) == 0 }, "no initial item")
+	c := dialWS(t, ctx, base, client)
+	echo(t, ctx, c, "hello")
+	eventually(t, 10*time.Second, func() bool { return itemSessions(t, db, table) == 1 }, "item shows %d, want 1", itemSessions(t, db, table))
+	eventually(t, 10*time.Second, func() bool { return std.count() >= 1 }, "protection not requested")
+	if r := std.recorded()[0]; r.RawBody != `{"ProtectionEnabled":true,"ExpiresInMinutes":15}` {
+		t.Fatalf("protection request %s", r.RawBody)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	eventually(t, 10*time.Second, func() bool { return itemSessions(t, db, table) == 0 }, "item shows %d, want 0", itemSessions(t, db, table))
+	eventually(t, 10*time.Second, func() bool {
+		recs := std.recorded()
+		return len(recs) == 2 && recs[1].RawBody == `{"ProtectionEnabled":false}`
+	}, "protection not turned off: %+v", std.recorded())
+
+	// Shut down with a session open: the final item carries it.
+	c2 := dialWS(t, ctx, base, client)
+	defer c2.CloseNow()
+	eventually(t, 10*time.Second, func() bool { return itemSessions(t, db, table) == 1 }, "item shows %d, want 1", itemSessions(t, db, table))
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v", err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"final session item written","table":"`+table+`","sessions":1`) {
+		t.Fatal("no final item write with the open session")
+	}
+	if it, _ := getItem(t, db, table); it.Sessions != 1 {
+		t.Fatalf("final item %+v", it)
+	}
+}
