@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -14,14 +15,19 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/shinyfargate/shiny-cdktf/constructs/cognitoauthalb"
+	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/internal/lambdabuild"
 	"github.com/shinyfargate/shiny-cdktf/internal/logoutconfig"
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
-// Ports the containers listen on.
+// Ports the containers listen on. The Shiny task's ALB traffic goes to the
+// session sidecar, which proxies it to Shiny on localhost.
 const (
-	ShinyPort  = 3838
-	LogoutPort = logoutconfig.DefaultPort
+	ShinyPort        = 3838
+	SessionAgentPort = 8080
+	LogoutPort       = logoutconfig.DefaultPort
 )
 
 // Image is an image looked up in its repository at plan time.
@@ -36,6 +42,11 @@ func (i Image) Ref() string {
 	return *i.Repository.RepositoryUrl() + "@" + *i.Tagged.ImageDigest()
 }
 
+// MissingImageMessage is the plan error when repository holds no image.
+func MissingImageMessage(repository, tag string) string {
+	return fmt.Sprintf("ECR repository %s has no images, so image tag %q cannot be deployed. Push the images first: run `make push-image` after `cdktf deploy ecr`, then `cdktf deploy app` again.", repository, tag)
+}
+
 // AppStack holds everything that runs the app: ALB, Cognito, ECS services,
 // logs and autoscaling. It is deployed after the images are pushed.
 type AppStack struct {
@@ -45,7 +56,20 @@ type AppStack struct {
 	ALB     *cognitoauthalb.CognitoAuthALB
 	Shiny   *shinyservice.ShinyService
 	Logout  *shinyservice.ShinyService
+	Scaling *sessionscaling.SessionScaling
 }
+
+// SessionMetricPackage is the Lambda built at synth time.
+const SessionMetricPackage = "github.com/shinyfargate/shiny-cdktf/sessionmetric"
+
+// lambdaBuildDir holds the built Lambda zip (relative to the working
+// directory; only its content reaches cdktf.out).
+const lambdaBuildDir = ".cache/lambda"
+
+// buildSessionMetric builds the Lambda once per process (tests synthesize many stacks).
+var buildSessionMetric = sync.OnceValues(func() (lambdabuild.Package, error) {
+	return lambdabuild.Build(SessionMetricPackage, lambdaBuildDir, "sessionmetric")
+})
 
 // NewAppStack builds the app stack for cfg.
 func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
@@ -54,8 +78,16 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 
 	vpcID, subnetIDs := network(stack, cfg)
 	for _, spec := range Images {
+		repoName := cfg.RepositoryName(spec.Name)
 		repo := dataawsecrrepository.NewDataAwsEcrRepository(stack, jsii.String("repository-"+spec.Name), &dataawsecrrepository.DataAwsEcrRepositoryConfig{
-			Name: jsii.String(cfg.RepositoryName(spec.Name)),
+			Name: jsii.String(repoName),
+			// An empty repository fails the plan here, with what to do,
+			// before the image lookup below fails with the provider's terse
+			// "couldn't find resource".
+			Lifecycle: &cdktf.TerraformResourceLifecycle{Postcondition: &[]*cdktf.Postcondition{{
+				Condition:    jsii.String("${length(self.most_recent_image_tags) > 0}"),
+				ErrorMessage: jsii.String(MissingImageMessage(repoName, cfg.ImageTag)),
+			}}},
 		})
 		// Fails the plan when the tag was not pushed: run `make push-image` first.
 		img := dataawsecrimage.NewDataAwsEcrImage(stack, jsii.String("image-"+spec.Name), &dataawsecrimage.DataAwsEcrImageConfig{
@@ -125,19 +157,36 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 		return nil, err
 	}
 
-	shinyImage := s.Images[ImageShiny]
+	shinyImage, agentImage := s.Images[ImageShiny], s.Images[ImageSessionAgent]
 	shinyProps := common
 	shinyProps.Name = "shiny"
 	shinyProps.CPU, shinyProps.MemoryMiB, shinyProps.DesiredCount = cfg.Shiny.CPU, cfg.Shiny.MemoryMiB, cfg.Shiny.DesiredCount
-	shinyProps.ImageRepositoryARNs = []string{*shinyImage.Repository.Arn()}
-	shinyProps.TargetContainer = "shiny"
+	shinyProps.ImageRepositoryARNs = []string{*shinyImage.Repository.Arn(), *agentImage.Repository.Arn()}
+	shinyProps.TargetContainer = "session-agent"
+	shinyProps.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
 	shinyProps.StickinessDuration = 24 * time.Hour
 	shinyProps.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
-	shinyProps.Containers = []shinyservice.Container{{
-		Name:  "shiny",
-		Image: shinyImage.Ref(),
-		Port:  ShinyPort,
-	}}
+	shinyProps.Containers = []shinyservice.Container{
+		{
+			Name:  "shiny",
+			Image: shinyImage.Ref(),
+			Port:  ShinyPort,
+			// R is always in the image; curl may not be.
+			HealthCheck: []string{"CMD", "Rscript", "-e", fmt.Sprintf("invisible(readLines(url('http://127.0.0.1:%d/'), n = 1))", ShinyPort)},
+		},
+		{
+			Name:  "session-agent",
+			Image: agentImage.Ref(),
+			Port:  SessionAgentPort,
+			Environment: map[string]string{
+				sessionmodel.EnvAgentPort:   fmt.Sprint(SessionAgentPort),
+				sessionmodel.EnvUpstreamURL: fmt.Sprintf("http://127.0.0.1:%d", ShinyPort),
+				sessionmodel.EnvTableName:   sessionscaling.TableName(cfg.NamePrefix),
+			},
+			HealthCheck:      []string{"CMD", "/sessionagent", "-healthcheck"},
+			DependsOnHealthy: []string{"shiny"},
+		},
+	}
 	if s.Shiny, err = shinyservice.NewShinyService(stack, "shiny", shinyProps); err != nil {
 		return nil, err
 	}
@@ -151,6 +200,31 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 	// A service can only register targets once its target group is behind a listener.
 	for _, svc := range []*shinyservice.ShinyService{s.Shiny, s.Logout} {
 		svc.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule)))
+	}
+
+	lambda, err := buildSessionMetric()
+	if err != nil {
+		return nil, err
+	}
+	if s.Scaling, err = sessionscaling.NewSessionScaling(stack, "scaling", sessionscaling.Props{
+		NamePrefix:            cfg.NamePrefix,
+		Region:                cfg.Region,
+		ClusterName:           *s.Cluster.Name(),
+		ClusterARN:            *s.Cluster.Arn(),
+		ServiceName:           *s.Shiny.Service.Name(),
+		TaskRoleName:          *s.Shiny.TaskRole.Name(),
+		LambdaZip:             lambda.ZipPath,
+		LambdaZipSHA256:       lambda.SHA256,
+		Mode:                  cfg.Scaling.Mode,
+		MinTasks:              cfg.Scaling.MinTasks,
+		MaxTasks:              cfg.Scaling.MaxTasks,
+		ScaleOutAbove:         cfg.Scaling.ScaleOutAbove,
+		ScaleInBelow:          cfg.Scaling.ScaleInBelow,
+		CPUTargetPercent:      cfg.Scaling.CPUTargetPercent,
+		LogRetentionDays:      cfg.LogRetentionDays,
+		LoadBalancerARNSuffix: *s.ALB.LoadBalancer.ArnSuffix(),
+	}); err != nil {
+		return nil, err
 	}
 
 	s.outputs(cfg)
@@ -195,6 +269,9 @@ func (s *AppStack) outputs(cfg Config) {
 	output(st, "cluster_name", "ECS cluster", s.Cluster.Name())
 	output(st, "shiny_service_name", "ECS service of the Shiny app", s.Shiny.Service.Name())
 	output(st, "logout_service_name", "ECS service of the logout server", s.Logout.Service.Name())
+	output(st, "session_table_name", "DynamoDB table of per-task session counts", s.Scaling.Table.Name())
+	output(st, "sessionmetric_function_name", "Lambda that publishes SessionsPerTask every minute", s.Scaling.Function.FunctionName())
+	output(st, "dashboard_name", "CloudWatch dashboard of sessions, tasks, CPU, memory and ALB 5xx", s.Scaling.Dashboard.DashboardName())
 	if cfg.HostedZoneID == "" {
 		output(st, "certificate_validation_records", "Create these DNS records to validate the certificate (no hosted zone configured)", s.ALB.Certificate.DomainValidationOptions())
 	}

@@ -142,7 +142,7 @@ func TestShinyTargetGroupUsesALBCookieStickiness(t *testing.T) {
 	if st["enabled"] != true || st["type"] != "lb_cookie" || st["cookie_duration"] != float64(86400) {
 		t.Errorf("shiny stickiness = %v, want enabled lb_cookie for a day", st)
 	}
-	if tg["target_type"] != "ip" || tg["port"] != float64(3838) {
+	if tg["target_type"] != "ip" || tg["port"] != float64(SessionAgentPort) {
 		t.Errorf("shiny target group target_type=%v port=%v", tg["target_type"], tg["port"])
 	}
 	_, ltg := app.ByPath(t, "aws_lb_target_group", "app/logout/TargetGroup")
@@ -171,7 +171,8 @@ func TestSecurityGroupRules(t *testing.T) {
 	if !slices.Equal(ports, []float64{443, 80}) {
 		t.Errorf("ALB ingress ports = %v, want 443 and 80", ports)
 	}
-	for svc, port := range map[string]float64{"shiny": 3838, "logout": 8080} {
+	// The Shiny task is reached through its session sidecar's port.
+	for svc, port := range map[string]float64{"shiny": SessionAgentPort, "logout": LogoutPort} {
 		_, sg := app.ByPath(t, "aws_security_group", "app/"+svc+"/SecurityGroup")
 		ing := l(sg["ingress"])
 		if len(ing) != 1 {

@@ -5,10 +5,11 @@ import (
 	"io"
 )
 
-// Image names: the repositories the notes name.
+// Image names: the repositories the notes name, and the session sidecar's.
 const (
-	ImageShiny  = "shiny-repository"
-	ImageLogout = "logout-server"
+	ImageShiny        = "shiny-repository"
+	ImageLogout       = "logout-server"
+	ImageSessionAgent = "session-agent"
 )
 
 // ImageSpec is one image: its repository and how `make push-image` builds it.
@@ -24,6 +25,7 @@ type ImageSpec struct {
 var Images = []ImageSpec{
 	{Name: ImageShiny, Dockerfile: "docker/shiny/Dockerfile", Context: "docker/shiny"},
 	{Name: ImageLogout, Dockerfile: "docker/logout.Dockerfile", Context: "."},
+	{Name: ImageSessionAgent, Dockerfile: "docker/sessionagent.Dockerfile", Context: "."},
 }
 
 // WriteImages prints one tab-separated line per image for scripts/push-image.sh:

@@ -83,8 +83,6 @@ type Props struct {
 	StickinessDuration time.Duration
 	// LogRetentionDays of the service's log group. Default: 30.
 	LogRetentionDays int
-	// TaskPolicyJSON is an IAM policy for the task role (what the app calls). Default: none, the task role has no permissions.
-	TaskPolicyJSON string
 }
 
 // ShinyService is what NewShinyService created.
@@ -96,8 +94,9 @@ type ShinyService struct {
 	LogGroup        cloudwatchloggroup.CloudwatchLogGroup
 	ExecutionRole   iamrole.IamRole
 	ExecutionPolicy iamrolepolicy.IamRolePolicy
-	TaskRole        iamrole.IamRole
-	TaskPolicy      iamrolepolicy.IamRolePolicy // nil without Props.TaskPolicyJSON
+	// TaskRole has no permissions of its own; callers attach what the
+	// containers call (e.g. sessionscaling's AgentPolicy).
+	TaskRole iamrole.IamRole
 }
 
 func (p *Props) defaults() {
@@ -180,13 +179,6 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 		Description:      jsii.String("What the " + name + " containers may call"),
 		AssumeRolePolicy: assume.Json(),
 	})
-	if props.TaskPolicyJSON != "" {
-		s.TaskPolicy = iamrolepolicy.NewIamRolePolicy(ns, jsii.String("TaskPolicy"), &iamrolepolicy.IamRolePolicyConfig{
-			Name:   jsii.String("task"),
-			Role:   s.TaskRole.Id(),
-			Policy: jsii.String(props.TaskPolicyJSON),
-		})
-	}
 
 	target := props.container(props.TargetContainer)
 	s.SecurityGroup = securitygroup.NewSecurityGroup(ns, jsii.String("SecurityGroup"), &securitygroup.SecurityGroupConfig{

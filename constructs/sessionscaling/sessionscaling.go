@@ -1,0 +1,435 @@
+// Package sessionscaling scales a Shiny ECS service on active sessions per
+// task: the session table, the sessionmetric Lambda with its schedule, the
+// scalable target, step scaling policies driven by two alarms on
+// SessionsPerTask, CPU and memory alarms without actions, a dashboard, and
+// the permissions the session sidecar needs. Mode "cpu" swaps the step
+// policies for CPU target tracking (the notes' simpler alternative).
+package sessionscaling
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingpolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingtarget"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchdashboard"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatcheventrule"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatcheventtarget"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchmetricalarm"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dynamodbtable"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdafunction"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdapermission"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
+)
+
+// Modes.
+const (
+	ModeSessions = "sessions"
+	ModeCPU      = "cpu"
+)
+
+// Alarm timing. The Lambda publishes one datapoint a minute.
+const (
+	Period = 60 * time.Second
+	// ScaleOutPeriods: two minutes above the threshold adds capacity quickly
+	// without reacting to a single spike.
+	ScaleOutPeriods = 2
+	// ScaleInPeriods: ten minutes below the threshold before removing a
+	// task, so a lull between sessions does not shrink the service.
+	ScaleInPeriods = 10
+	// TreatMissingData is notBreaching for both alarms: no data means the
+	// metric pipeline failed, and scaling blind either way would be wrong.
+	TreatMissingData = "notBreaching"
+)
+
+// TableName is the session table of a deployment, known before it exists so
+// the sidecar's environment can name it.
+func TableName(namePrefix string) string { return namePrefix + "-sessions" }
+
+// Props configure SessionScaling. Tokens are fine in string fields.
+type Props struct {
+	// NamePrefix starts every resource name. Required.
+	NamePrefix string
+	// Region, for the dashboard. Required.
+	Region string
+	// ClusterName, ClusterARN and ServiceName identify the scaled service. Required.
+	ClusterName, ClusterARN, ServiceName string
+	// TaskRoleName gets the sidecar's permissions (write the table, task protection). Required.
+	TaskRoleName string
+	// LambdaZip is the built sessionmetric zip and LambdaZipSHA256 its base64 SHA-256. Required.
+	LambdaZip, LambdaZipSHA256 string
+	// Mode is ModeSessions (step scaling on SessionsPerTask) or ModeCPU. Default: ModeSessions.
+	Mode string
+	// MinTasks and MaxTasks bound the desired count. Default: 1 and 5.
+	MinTasks, MaxTasks int
+	// ScaleOutAbove and ScaleInBelow are sessions per task. Default: 15 and 3.
+	ScaleOutAbove, ScaleInBelow int
+	// CPUTargetPercent for ModeCPU. Default: 60.
+	CPUTargetPercent int
+	// ScaleOutCooldown and ScaleInCooldown between scaling actions. Default: 120s and 300s.
+	ScaleOutCooldown, ScaleInCooldown time.Duration
+	// LogRetentionDays of the Lambda's log group. Default: 30.
+	LogRetentionDays int
+	// LoadBalancerARNSuffix and TargetGroupARNSuffix, for the dashboard's 5xx graph. Optional.
+	LoadBalancerARNSuffix, TargetGroupARNSuffix string
+}
+
+// SessionScaling is what NewSessionScaling created. Policies and alarms of
+// the mode not chosen are nil.
+type SessionScaling struct {
+	Table            dynamodbtable.DynamodbTable
+	Function         lambdafunction.LambdaFunction
+	FunctionRole     iamrole.IamRole
+	FunctionPolicy   iamrolepolicy.IamRolePolicy
+	FunctionLogGroup cloudwatchloggroup.CloudwatchLogGroup
+	Schedule         cloudwatcheventrule.CloudwatchEventRule
+	ScheduleTarget   cloudwatcheventtarget.CloudwatchEventTarget
+	InvokePermission lambdapermission.LambdaPermission
+	AgentPolicy      iamrolepolicy.IamRolePolicy
+	ScalableTarget   appautoscalingtarget.AppautoscalingTarget
+	ScaleOutPolicy   appautoscalingpolicy.AppautoscalingPolicy
+	ScaleInPolicy    appautoscalingpolicy.AppautoscalingPolicy
+	ScaleOutAlarm    cloudwatchmetricalarm.CloudwatchMetricAlarm
+	ScaleInAlarm     cloudwatchmetricalarm.CloudwatchMetricAlarm
+	CPUTracking      appautoscalingpolicy.AppautoscalingPolicy
+	CPUAlarm         cloudwatchmetricalarm.CloudwatchMetricAlarm
+	MemoryAlarm      cloudwatchmetricalarm.CloudwatchMetricAlarm
+	Dashboard        cloudwatchdashboard.CloudwatchDashboard
+}
+
+func (p *Props) defaults() {
+	if p.Mode == "" {
+		p.Mode = ModeSessions
+	}
+	if p.MinTasks == 0 {
+		p.MinTasks = 1
+	}
+	if p.MaxTasks == 0 {
+		p.MaxTasks = 5
+	}
+	if p.ScaleOutAbove == 0 {
+		p.ScaleOutAbove = 15
+	}
+	if p.ScaleInBelow == 0 {
+		p.ScaleInBelow = 3
+	}
+	if p.CPUTargetPercent == 0 {
+		p.CPUTargetPercent = 60
+	}
+	if p.ScaleOutCooldown == 0 {
+		p.ScaleOutCooldown = 120 * time.Second
+	}
+	if p.ScaleInCooldown == 0 {
+		p.ScaleInCooldown = 300 * time.Second
+	}
+	if p.LogRetentionDays == 0 {
+		p.LogRetentionDays = 30
+	}
+}
+
+// NewSessionScaling creates everything under a construct named id.
+func NewSessionScaling(scope constructs.Construct, id string, props Props) (*SessionScaling, error) {
+	props.defaults()
+	if err := props.validate(); err != nil {
+		return nil, fmt.Errorf("sessionscaling %q: %w", id, err)
+	}
+	ns := constructs.NewConstruct(scope, jsii.String(id))
+	s := &SessionScaling{}
+	s.table(ns, props)
+	s.function(ns, props)
+	s.agentPolicy(ns, props)
+
+	s.ScalableTarget = appautoscalingtarget.NewAppautoscalingTarget(ns, jsii.String("ScalableTarget"), &appautoscalingtarget.AppautoscalingTargetConfig{
+		ServiceNamespace:  jsii.String("ecs"),
+		ResourceId:        jsii.String("service/" + props.ClusterName + "/" + props.ServiceName),
+		ScalableDimension: jsii.String("ecs:service:DesiredCount"),
+		MinCapacity:       jsii.Number(float64(props.MinTasks)),
+		MaxCapacity:       jsii.Number(float64(props.MaxTasks)),
+	})
+	if props.Mode == ModeCPU {
+		s.cpuTracking(ns, props)
+	} else {
+		s.stepScaling(ns, props)
+	}
+	s.resourceAlarms(ns, props)
+	if err := s.dashboard(ns, props); err != nil {
+		return nil, fmt.Errorf("sessionscaling %q: %w", id, err)
+	}
+	return s, nil
+}
+
+func (s *SessionScaling) table(ns constructs.Construct, p Props) {
+	s.Table = dynamodbtable.NewDynamodbTable(ns, jsii.String("Table"), &dynamodbtable.DynamodbTableConfig{
+		Name:        jsii.String(TableName(p.NamePrefix)),
+		BillingMode: jsii.String("PAY_PER_REQUEST"),
+		HashKey:     jsii.String(sessionmodel.KeyTaskARN),
+		Attribute: []*dynamodbtable.DynamodbTableAttribute{{
+			Name: jsii.String(sessionmodel.KeyTaskARN), Type: jsii.String("S"),
+		}},
+		Ttl: &dynamodbtable.DynamodbTableTtl{
+			AttributeName: jsii.String(sessionmodel.AttrExpiresAt), Enabled: jsii.Bool(true),
+		},
+		PointInTimeRecovery:  &dynamodbtable.DynamodbTablePointInTimeRecovery{Enabled: jsii.Bool(true)},
+		ServerSideEncryption: &dynamodbtable.DynamodbTableServerSideEncryption{Enabled: jsii.Bool(true)},
+	})
+}
+
+func (s *SessionScaling) function(ns constructs.Construct, p Props) {
+	name := p.NamePrefix + "-sessionmetric"
+	s.FunctionLogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(ns, jsii.String("FunctionLogGroup"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
+		Name:            jsii.String("/aws/lambda/" + name),
+		RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
+	})
+	assume := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("AssumeByLambda"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
+			Actions: jsii.Strings("sts:AssumeRole"),
+			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type: jsii.String("Service"), Identifiers: jsii.Strings("lambda.amazonaws.com"),
+			}},
+		}},
+	})
+	s.FunctionRole = iamrole.NewIamRole(ns, jsii.String("FunctionRole"), &iamrole.IamRoleConfig{
+		Name:             jsii.String(name),
+		Description:      jsii.String("sessionmetric: read sessions, count tasks, publish SessionsPerTask"),
+		AssumeRolePolicy: assume.Json(),
+	})
+	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("FunctionPolicyDocument"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+			{
+				Sid:       jsii.String("ReadAndPruneSessions"),
+				Actions:   jsii.Strings("dynamodb:Scan", "dynamodb:DeleteItem"),
+				Resources: jsii.Strings(*s.Table.Arn()),
+			},
+			{
+				// ListTasks has no resource type; the cluster condition scopes it.
+				Sid:       jsii.String("CountRunningTasks"),
+				Actions:   jsii.Strings("ecs:ListTasks"),
+				Resources: jsii.Strings("*"),
+				Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{{
+					Test: jsii.String("ArnEquals"), Variable: jsii.String("ecs:cluster"), Values: jsii.Strings(p.ClusterARN),
+				}},
+			},
+			{
+				// PutMetricData has no resource type; the namespace condition scopes it.
+				Sid:       jsii.String("PublishSessionMetrics"),
+				Actions:   jsii.Strings("cloudwatch:PutMetricData"),
+				Resources: jsii.Strings("*"),
+				Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{{
+					Test: jsii.String("StringEquals"), Variable: jsii.String("cloudwatch:namespace"), Values: jsii.Strings(sessionmodel.MetricNamespace),
+				}},
+			},
+			{
+				Sid:       jsii.String("WriteOwnLogs"),
+				Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+				Resources: jsii.Strings(*s.FunctionLogGroup.Arn() + ":log-stream:*"),
+			},
+		},
+	})
+	s.FunctionPolicy = iamrolepolicy.NewIamRolePolicy(ns, jsii.String("FunctionPolicy"), &iamrolepolicy.IamRolePolicyConfig{
+		Name: jsii.String("sessionmetric"), Role: s.FunctionRole.Id(), Policy: policy.Json(),
+	})
+	asset := cdktf.NewTerraformAsset(ns, jsii.String("Code"), &cdktf.TerraformAssetConfig{
+		Path: jsii.String(p.LambdaZip), Type: cdktf.AssetType_FILE,
+	})
+	s.Function = lambdafunction.NewLambdaFunction(ns, jsii.String("Function"), &lambdafunction.LambdaFunctionConfig{
+		FunctionName:   jsii.String(name),
+		Description:    jsii.String("Publishes " + sessionmodel.MetricSessionsPerTask + " for " + p.ServiceName + " every minute"),
+		Role:           s.FunctionRole.Arn(),
+		Runtime:        jsii.String("provided.al2023"),
+		Architectures:  jsii.Strings("arm64"),
+		Handler:        jsii.String("bootstrap"),
+		Filename:       asset.Path(),
+		SourceCodeHash: jsii.String(p.LambdaZipSHA256),
+		MemorySize:     jsii.Number(128),
+		Timeout:        jsii.Number(50), // finishes before the next run starts
+		Environment: &lambdafunction.LambdaFunctionEnvironment{Variables: &map[string]*string{
+			sessionmodel.EnvTableName: s.Table.Name(),
+			sessionmodel.EnvCluster:   jsii.String(p.ClusterName),
+			sessionmodel.EnvService:   jsii.String(p.ServiceName),
+			sessionmodel.EnvNamespace: jsii.String(sessionmodel.MetricNamespace),
+		}},
+		DependsOn: &[]cdktf.ITerraformDependable{s.FunctionLogGroup, s.FunctionPolicy},
+	})
+	s.Schedule = cloudwatcheventrule.NewCloudwatchEventRule(ns, jsii.String("Schedule"), &cloudwatcheventrule.CloudwatchEventRuleConfig{
+		Name:               jsii.String(name),
+		Description:        jsii.String("Run sessionmetric every minute, so the scaling alarms always have data"),
+		ScheduleExpression: jsii.String("rate(1 minute)"),
+	})
+	s.ScheduleTarget = cloudwatcheventtarget.NewCloudwatchEventTarget(ns, jsii.String("ScheduleTarget"), &cloudwatcheventtarget.CloudwatchEventTargetConfig{
+		Rule: s.Schedule.Name(), Arn: s.Function.Arn(), TargetId: jsii.String("sessionmetric"),
+	})
+	s.InvokePermission = lambdapermission.NewLambdaPermission(ns, jsii.String("InvokePermission"), &lambdapermission.LambdaPermissionConfig{
+		StatementId:  jsii.String("AllowEventBridgeSchedule"),
+		Action:       jsii.String("lambda:InvokeFunction"),
+		FunctionName: s.Function.FunctionName(),
+		Principal:    jsii.String("events.amazonaws.com"),
+		SourceArn:    s.Schedule.Arn(),
+	})
+}
+
+// agentPolicy lets the session sidecar write its task's item and set its
+// task's scale-in protection, nothing else.
+func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
+	clusterTasks := cdktf.Fn_Replace(jsii.String(p.ClusterARN), jsii.String(":cluster/"), jsii.String(":task/"))
+	doc := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("AgentPolicyDocument"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+			{
+				Sid:       jsii.String("WriteOwnSessionCount"),
+				Actions:   jsii.Strings("dynamodb:PutItem"),
+				Resources: jsii.Strings(*s.Table.Arn()),
+			},
+			{
+				Sid:       jsii.String("ProtectBusyTasks"),
+				Actions:   jsii.Strings("ecs:UpdateTaskProtection"),
+				Resources: jsii.Strings(*clusterTasks + "/*"),
+			},
+		},
+	})
+	s.AgentPolicy = iamrolepolicy.NewIamRolePolicy(ns, jsii.String("AgentPolicy"), &iamrolepolicy.IamRolePolicyConfig{
+		Name: jsii.String("session-agent"), Role: jsii.String(p.TaskRoleName), Policy: doc.Json(),
+	})
+}
+
+func (p Props) sessionDimensions() *map[string]*string {
+	return &map[string]*string{
+		sessionmodel.DimensionCluster: jsii.String(p.ClusterName),
+		sessionmodel.DimensionService: jsii.String(p.ServiceName),
+	}
+}
+
+func (s *SessionScaling) stepPolicy(ns constructs.Construct, id, name string, p Props, cooldown time.Duration, steps []*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment) appautoscalingpolicy.AppautoscalingPolicy {
+	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(id), &appautoscalingpolicy.AppautoscalingPolicyConfig{
+		Name:              jsii.String(p.NamePrefix + "-" + name),
+		PolicyType:        jsii.String("StepScaling"),
+		ResourceId:        s.ScalableTarget.ResourceId(),
+		ScalableDimension: s.ScalableTarget.ScalableDimension(),
+		ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
+		StepScalingPolicyConfiguration: &appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfiguration{
+			AdjustmentType:        jsii.String("ChangeInCapacity"),
+			Cooldown:              jsii.Number(cooldown.Seconds()),
+			MetricAggregationType: jsii.String("Average"),
+			StepAdjustment:        steps,
+		},
+	})
+}
+
+func (s *SessionScaling) stepScaling(ns constructs.Construct, p Props) {
+	// Bounds are relative to the alarm threshold: up to one more threshold
+	// above it adds one task, further above adds two.
+	s.ScaleOutPolicy = s.stepPolicy(ns, "ScaleOutPolicy", "scale-out", p, p.ScaleOutCooldown,
+		[]*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
+			{MetricIntervalLowerBound: jsii.String("0"), MetricIntervalUpperBound: jsii.String(fmt.Sprint(p.ScaleOutAbove)), ScalingAdjustment: jsii.Number(1)},
+			{MetricIntervalLowerBound: jsii.String(fmt.Sprint(p.ScaleOutAbove)), ScalingAdjustment: jsii.Number(2)},
+		})
+	s.ScaleInPolicy = s.stepPolicy(ns, "ScaleInPolicy", "scale-in", p, p.ScaleInCooldown,
+		[]*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
+			{MetricIntervalUpperBound: jsii.String("0"), ScalingAdjustment: jsii.Number(-1)},
+		})
+	alarm := func(id, name, op string, threshold, periods int, policy appautoscalingpolicy.AppautoscalingPolicy, desc string) cloudwatchmetricalarm.CloudwatchMetricAlarm {
+		return cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String(id), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+			AlarmName:          jsii.String(p.NamePrefix + "-" + name),
+			AlarmDescription:   jsii.String(desc),
+			Namespace:          jsii.String(sessionmodel.MetricNamespace),
+			MetricName:         jsii.String(sessionmodel.MetricSessionsPerTask),
+			Dimensions:         p.sessionDimensions(),
+			Statistic:          jsii.String("Average"),
+			Period:             jsii.Number(Period.Seconds()),
+			EvaluationPeriods:  jsii.Number(float64(periods)),
+			DatapointsToAlarm:  jsii.Number(float64(periods)),
+			ComparisonOperator: jsii.String(op),
+			Threshold:          jsii.Number(float64(threshold)),
+			TreatMissingData:   jsii.String(TreatMissingData),
+			AlarmActions:       jsii.Strings(*policy.Arn()),
+		})
+	}
+	s.ScaleOutAlarm = alarm("ScaleOutAlarm", "sessions-high", "GreaterThanThreshold", p.ScaleOutAbove, ScaleOutPeriods, s.ScaleOutPolicy,
+		fmt.Sprintf("More than %d sessions per task for %d minutes: add tasks", p.ScaleOutAbove, ScaleOutPeriods))
+	s.ScaleInAlarm = alarm("ScaleInAlarm", "sessions-low", "LessThanThreshold", p.ScaleInBelow, ScaleInPeriods, s.ScaleInPolicy,
+		fmt.Sprintf("Fewer than %d sessions per task for %d minutes: remove a task", p.ScaleInBelow, ScaleInPeriods))
+}
+
+func (s *SessionScaling) cpuTracking(ns constructs.Construct, p Props) {
+	s.CPUTracking = appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String("CPUTrackingPolicy"), &appautoscalingpolicy.AppautoscalingPolicyConfig{
+		Name:              jsii.String(p.NamePrefix + "-cpu-target"),
+		PolicyType:        jsii.String("TargetTrackingScaling"),
+		ResourceId:        s.ScalableTarget.ResourceId(),
+		ScalableDimension: s.ScalableTarget.ScalableDimension(),
+		ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
+		TargetTrackingScalingPolicyConfiguration: &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration{
+			TargetValue: jsii.Number(float64(p.CPUTargetPercent)),
+			PredefinedMetricSpecification: &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification{
+				PredefinedMetricType: jsii.String("ECSServiceAverageCPUUtilization"),
+			},
+			ScaleOutCooldown: jsii.Number(p.ScaleOutCooldown.Seconds()),
+			ScaleInCooldown:  jsii.Number(p.ScaleInCooldown.Seconds()),
+		},
+	})
+}
+
+// resourceAlarms watch CPU and memory without acting, as in the notes, to
+// learn which metric predicts load best.
+func (s *SessionScaling) resourceAlarms(ns constructs.Construct, p Props) {
+	alarm := func(id, metric string) cloudwatchmetricalarm.CloudwatchMetricAlarm {
+		return cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String(id), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+			AlarmName:          jsii.String(p.NamePrefix + "-" + metric),
+			AlarmDescription:   jsii.String(metric + " above 80% for 5 minutes (observation only, no action)"),
+			Namespace:          jsii.String("AWS/ECS"),
+			MetricName:         jsii.String(metric),
+			Dimensions:         &map[string]*string{"ClusterName": jsii.String(p.ClusterName), "ServiceName": jsii.String(p.ServiceName)},
+			Statistic:          jsii.String("Average"),
+			Period:             jsii.Number(60),
+			EvaluationPeriods:  jsii.Number(5),
+			ComparisonOperator: jsii.String("GreaterThanThreshold"),
+			Threshold:          jsii.Number(80),
+			TreatMissingData:   jsii.String("missing"),
+		})
+	}
+	s.CPUAlarm = alarm("CPUAlarm", "CPUUtilization")
+	s.MemoryAlarm = alarm("MemoryAlarm", "MemoryUtilization")
+}
+
+func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
+	sess := func(metric string) []any {
+		return []any{sessionmodel.MetricNamespace, metric, sessionmodel.DimensionCluster, p.ClusterName, sessionmodel.DimensionService, p.ServiceName}
+	}
+	ecsMetric := func(metric string) []any {
+		return []any{"AWS/ECS", metric, "ClusterName", p.ClusterName, "ServiceName", p.ServiceName}
+	}
+	widget := func(x, y int, title string, metrics [][]any, stat string) map[string]any {
+		return map[string]any{
+			"type": "metric", "x": x, "y": y, "width": 12, "height": 6,
+			"properties": map[string]any{
+				"title": title, "region": p.Region, "stat": stat, "period": 60, "view": "timeSeries", "metrics": metrics,
+			},
+		}
+	}
+	widgets := []map[string]any{
+		widget(0, 0, "Sessions per task (scale out above "+fmt.Sprint(p.ScaleOutAbove)+", in below "+fmt.Sprint(p.ScaleInBelow)+")", [][]any{sess(sessionmodel.MetricSessionsPerTask)}, "Average"),
+		widget(12, 0, "Active sessions and running tasks", [][]any{sess(sessionmodel.MetricActiveSessions), sess(sessionmodel.MetricRunningTasks)}, "Maximum"),
+		widget(0, 6, "CPU and memory (%)", [][]any{ecsMetric("CPUUtilization"), ecsMetric("MemoryUtilization")}, "Average"),
+	}
+	if p.LoadBalancerARNSuffix != "" {
+		lbm := func(metric string) []any {
+			return []any{"AWS/ApplicationELB", metric, "LoadBalancer", p.LoadBalancerARNSuffix}
+		}
+		widgets = append(widgets, widget(12, 6, "ALB 5xx", [][]any{lbm("HTTPCode_ELB_5XX_Count"), lbm("HTTPCode_Target_5XX_Count")}, "Sum"))
+	}
+	body, err := json.Marshal(map[string]any{"widgets": widgets})
+	if err != nil {
+		return err
+	}
+	s.Dashboard = cloudwatchdashboard.NewCloudwatchDashboard(ns, jsii.String("Dashboard"), &cloudwatchdashboard.CloudwatchDashboardConfig{
+		DashboardName: jsii.String(p.NamePrefix),
+		DashboardBody: jsii.String(string(body)),
+	})
+	return nil
+}
