@@ -1,10 +1,11 @@
-package main
+package metricpublisher
 
 import (
 	"context"
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -180,5 +181,39 @@ func TestIntegrationMissingTableFails(t *testing.T) {
 	}
 	if len(lm.Metrics) != 0 {
 		t.Errorf("published %d metrics despite the failed scan", len(lm.Metrics))
+	}
+}
+
+// The in-process path a caller outside Lambda takes: New from the process
+// environment (pointed at moto), then Run.
+func TestIntegrationNewRun(t *testing.T) {
+	const table, cluster, service = "new-sessions", "new-cluster", "new-app"
+	s, c, _ := motoEnv(t, table, cluster, service)
+	ctx := context.Background()
+	createTable(t, ctx, c.dynamo, table)
+	app := newMotoECS(t, ctx, s, c.ecs, cluster, service)
+	running := app.runTasks(t, ctx, 2)
+	now := time.Now()
+	putItem(t, ctx, c.dynamo, table, sessionmodel.NewItem(running[0], 3, now))
+	putItem(t, ctx, c.dynamo, table, sessionmodel.NewItem(running[1], 2, now))
+	putItem(t, ctx, c.dynamo, table, sessionmodel.NewItem("task/gone", 9, now))
+
+	h, err := New(ctx, os.Getenv, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.Run(ctx)
+	if err != nil {
+		t.Fatalf("Run: %v\nmoto log:\n%s", err, s.Log())
+	}
+	if want := (Output{ActiveSessions: 5, RunningTasks: 2, SessionsPerTask: 2.5, DeletedItems: 1}); out != want {
+		t.Errorf("output = %+v, want %+v", out, want)
+	}
+	lm, err := c.cloudwatch.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String(sessionmodel.MetricNamespace)})
+	if err != nil {
+		t.Fatalf("list metrics: %v", err)
+	}
+	if len(lm.Metrics) != 3 {
+		t.Errorf("%d metrics published, want 3", len(lm.Metrics))
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package metricpublisher
 
 import (
 	"context"
@@ -44,8 +44,11 @@ var (
 	_ metricPublisher = (*cloudwatch.Client)(nil)
 )
 
-// handler computes and publishes the session metrics once per invocation.
-type handler struct {
+// Handler computes and publishes the session metrics once per invocation.
+// Build it once with [New] and call [Handler.Run] (in process) or
+// [Handler.Handle] (the Lambda entry point) per invocation. The zero value is
+// not usable.
+type Handler struct {
 	cfg     settings
 	store   sessionStore
 	tasks   taskLister
@@ -58,19 +61,35 @@ type handler struct {
 	scanLimit int32
 }
 
-// Output is what an invocation returns (visible when invoked by hand).
+// Output is what an invocation returns (visible when invoked by hand): the
+// three figures published to CloudWatch and the number of items of stopped
+// tasks deleted from the session table.
 type Output struct {
-	ActiveSessions  int     `json:"activeSessions"`
-	RunningTasks    int     `json:"runningTasks"`
+	// ActiveSessions is the published ActiveSessions datapoint.
+	ActiveSessions int `json:"activeSessions"`
+	// RunningTasks is the published RunningTasks datapoint.
+	RunningTasks int `json:"runningTasks"`
+	// SessionsPerTask is the published SessionsPerTask datapoint.
 	SessionsPerTask float64 `json:"sessionsPerTask"`
-	DeletedItems    int     `json:"deletedItems"`
+	// DeletedItems is the number of items of stopped tasks deleted.
+	DeletedItems int `json:"deletedItems"`
 }
 
-// Handle is the Lambda entry point, run by the EventBridge schedule. Any AWS
-// error fails the invocation. The table is read before the task list: a task
-// that starts in between has no item yet, whereas reading the task list first
-// would make the item of a task that started in between look dead.
-func (h *handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (Output, error) {
+// Handle is the Lambda entry point, run by the EventBridge schedule; the
+// event carries nothing the handler uses. It is [Handler.Run].
+func (h *Handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (Output, error) {
+	return h.Run(ctx)
+}
+
+// Run performs one invocation: scan the session table, list the service's
+// running tasks, publish the metrics, then delete the items of stopped tasks.
+// Any AWS error fails the invocation: an error before publishing returns a
+// zero Output and publishes nothing; a delete error is returned after the
+// metrics were published, with the Output filled in. The table is read before
+// the task list: a task that starts in between has no item yet, whereas
+// reading the task list first would make the item of a task that started in
+// between look dead. Inside Lambda the request ID from ctx is logged.
+func (h *Handler) Run(ctx context.Context) (Output, error) {
 	log := h.log
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		log = log.With("requestId", lc.AwsRequestID)
@@ -124,7 +143,7 @@ func (h *handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (Output
 
 // scanItems reads the whole session table. An item that cannot be decoded
 // is logged and skipped rather than failing every invocation from then on.
-func (h *handler) scanItems(ctx context.Context, log *slog.Logger) ([]sessionmodel.Item, error) {
+func (h *Handler) scanItems(ctx context.Context, log *slog.Logger) ([]sessionmodel.Item, error) {
 	in := &dynamodb.ScanInput{TableName: aws.String(h.cfg.Table)}
 	if h.scanLimit > 0 {
 		in.Limit = aws.Int32(h.scanLimit)
@@ -150,7 +169,7 @@ func (h *handler) scanItems(ctx context.Context, log *slog.Logger) ([]sessionmod
 
 // runningTasks returns the ARNs of the service's tasks whose desired status
 // is RUNNING (ECS lists at most 100 per page).
-func (h *handler) runningTasks(ctx context.Context) ([]string, error) {
+func (h *Handler) runningTasks(ctx context.Context) ([]string, error) {
 	p := ecs.NewListTasksPaginator(h.tasks, &ecs.ListTasksInput{
 		Cluster:       aws.String(h.cfg.Cluster),
 		ServiceName:   aws.String(h.cfg.Service),
@@ -168,7 +187,7 @@ func (h *handler) runningTasks(ctx context.Context) ([]string, error) {
 }
 
 // metricData builds the three datapoints of one invocation.
-func (h *handler) metricData(r Result, now time.Time) []cwtypes.MetricDatum {
+func (h *Handler) metricData(r result, now time.Time) []cwtypes.MetricDatum {
 	dims := []cwtypes.Dimension{
 		{Name: aws.String(sessionmodel.DimensionCluster), Value: aws.String(h.cfg.Cluster)},
 		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String(h.cfg.Service)},
@@ -189,7 +208,7 @@ func (h *handler) metricData(r Result, now time.Time) []cwtypes.MetricDatum {
 	}
 }
 
-func (h *handler) publish(ctx context.Context, r Result, now time.Time) error {
+func (h *Handler) publish(ctx context.Context, r result, now time.Time) error {
 	_, err := h.metrics.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{
 		Namespace:  aws.String(h.cfg.Namespace),
 		MetricData: h.metricData(r, now),
@@ -202,7 +221,7 @@ func (h *handler) publish(ctx context.Context, r Result, now time.Time) error {
 // and does not count an item that is already gone (TTL, an overlapping
 // run); such a ConditionalCheckFailed is not an error. Every item is tried; the
 // errors are returned together.
-func (h *handler) deleteDead(ctx context.Context, log *slog.Logger, dead []sessionmodel.Item) (int, error) {
+func (h *Handler) deleteDead(ctx context.Context, log *slog.Logger, dead []sessionmodel.Item) (int, error) {
 	var errs []error
 	deleted := 0
 	for _, it := range dead {

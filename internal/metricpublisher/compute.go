@@ -1,4 +1,4 @@
-package main
+package metricpublisher
 
 import (
 	"time"
@@ -6,9 +6,9 @@ import (
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
-// Result is what one invocation derives from the session table and the list
+// result is what one invocation derives from the session table and the list
 // of running tasks. It holds no AWS types so it can be tested on its own.
-type Result struct {
+type result struct {
 	// ActiveSessions is the sum of the sessions of fresh items of running tasks.
 	ActiveSessions int
 	// RunningTasks is the number of distinct tasks ECS reports as RUNNING.
@@ -29,12 +29,12 @@ type Result struct {
 
 // compute applies the counting rules to a snapshot of the table (items) and
 // of the running tasks (running ARNs) taken at time now.
-func compute(items []sessionmodel.Item, running []string, now time.Time, staleAfter time.Duration) Result {
+func compute(items []sessionmodel.Item, running []string, now time.Time, staleAfter time.Duration) result {
 	alive := make(map[string]struct{}, len(running))
 	for _, arn := range running {
 		alive[arn] = struct{}{}
 	}
-	r := Result{RunningTasks: len(alive)}
+	r := result{RunningTasks: len(alive)}
 	for _, it := range items {
 		if _, ok := alive[it.TaskARN]; !ok {
 			r.Dead = append(r.Dead, it)

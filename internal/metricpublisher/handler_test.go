@@ -1,4 +1,4 @@
-package main
+package metricpublisher
 
 import (
 	"context"
@@ -124,7 +124,7 @@ type fixture struct {
 	store   *fakeStore
 	lister  *fakeLister
 	pub     *fakePublisher
-	h       *handler
+	h       *Handler
 	deadARN []string
 }
 
@@ -139,7 +139,7 @@ func newFixture() *fixture {
 	f.lister = &fakeLister{calls: &f.calls, pages: [][]string{{"task/a", "task/b"}, {"task/c"}}}
 	f.pub = &fakePublisher{calls: &f.calls}
 	f.deadARN = []string{"task/dead1", "task/dead2"}
-	f.h = &handler{
+	f.h = &Handler{
 		cfg:     settings{Table: "sessions", Cluster: "shiny-cluster", Service: "shiny-svc", Namespace: "Test/Sessions", StaleAfter: sessionmodel.StaleAfter},
 		store:   f.store,
 		tasks:   f.lister,
