@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV_SH := source scripts/env.sh
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help setup synth test unit validate repro push-image clean
+.PHONY: help setup synth test unit validate repro rehearse push-image clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: ## everything CI runs: tools check, unit tests, synth + terraform validate
 	$(MAKE) unit
 	$(MAKE) validate
 	$(MAKE) repro
+
+rehearse: ## deploy both stacks to a local AWS API (moto) in the real order, check, re-plan, destroy
+	@$(ENV_SH); go run ./rehearse
 
 push-image: ## build, tag and push every image to the ecr stack's repositories (DRY_RUN=1 prints the commands)
 	scripts/push-image.sh

@@ -9,6 +9,7 @@ import sys
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.elbv2.models import ELBv2Backend
 from moto.server import main
 
 # Gap 1: ECS CreateService ignores fields it does not model. The Terraform
@@ -54,9 +55,34 @@ def untag_resource(self):
     return "{}"
 
 
+_register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
+
+
+def register_scalable_target(self):
+    result = _register_scalable_target(self)
+    tags = self._get_param("Tags")
+    if tags:
+        _tags.setdefault(json.loads(result)["ScalableTargetARN"], {}).update(tags)
+    return result
+
+
+ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
 ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
 ApplicationAutoScalingResponse.tag_resource = tag_resource
 ApplicationAutoScalingResponse.untag_resource = untag_resource
+
+# Gap 3: ELBv2 CreateLoadBalancer stores no scheme when the request omits it
+# (the provider omits it for internet-facing); AWS defaults to internet-facing.
+_create_load_balancer = ELBv2Backend.create_load_balancer
+
+
+def create_load_balancer(self, *args, **kwargs):
+    if kwargs.get("scheme") is None:
+        kwargs["scheme"] = "internet-facing"
+    return _create_load_balancer(self, *args, **kwargs)
+
+
+ELBv2Backend.create_load_balancer = create_load_balancer
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
+	"github.com/shinyfargate/shiny-cdktf/internal/metricpublisher"
+	"github.com/shinyfargate/shiny-cdktf/internal/motoserver"
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
+	"github.com/shinyfargate/shiny-cdktf/stacks"
+)
+
+// checkSessionMetric writes session items as the sidecars would, runs the
+// Lambda's handler in-process with the environment the stack gives the
+// Lambda, and reads the datapoint back through the scale-out alarm's own
+// metric, dimensions included. moto runs no service tasks, so every item
+// belongs to a task that is gone: the handler must publish 0 sessions per
+// task over 0 running tasks and delete the items.
+func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto *motoserver.Server, out io.Writer) error {
+	c := &checker{out: out}
+	table := sessionscaling.TableName(cfg.NamePrefix)
+	now := time.Now()
+	items := []sessionmodel.Item{
+		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+cfg.NamePrefix+"/gone1", 4, now),
+		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+cfg.NamePrefix+"/gone2", 7, now),
+	}
+	for _, it := range items {
+		av, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			return err
+		}
+		if _, err := cl.dynamodb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}); err != nil {
+			return fmt.Errorf("write a session item to %s: %w", table, err)
+		}
+	}
+
+	// The SDK reads the endpoint and credentials from the process environment.
+	for _, kv := range moto.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		old, had := os.LookupEnv(k)
+		os.Setenv(k, v)
+		if had {
+			defer os.Setenv(k, old)
+		} else {
+			defer os.Unsetenv(k)
+		}
+	}
+	lambdaEnv := map[string]string{ // as the stack sets them
+		sessionmodel.EnvTableName: table,
+		sessionmodel.EnvCluster:   cfg.NamePrefix,
+		sessionmodel.EnvService:   cfg.NamePrefix + "-shiny",
+		sessionmodel.EnvNamespace: sessionmodel.MetricNamespace,
+	}
+	getenv := func(k string) string {
+		if v, ok := lambdaEnv[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+	h, err := metricpublisher.New(ctx, getenv, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	res, err := h.Handle(ctx, events.EventBridgeEvent{})
+	if err != nil {
+		return fmt.Errorf("sessionmetric handler: %w", err)
+	}
+	c.expect(res.RunningTasks == 0 && res.ActiveSessions == 0 && res.SessionsPerTask == 0 && res.DeletedItems == len(items),
+		"handler published 0 sessions over 0 running tasks and deleted the %d items of stopped tasks (%+v)", len(items), res)
+	scan, err := cl.dynamodb.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
+	if c.must(err, "scan the session table") {
+		c.expect(len(scan.Items) == 0, "the session table is empty afterwards (%d items)", len(scan.Items))
+	}
+	alarms, err := cl.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{cfg.NamePrefix + "-sessions-high"}})
+	if cfg.Scaling.Mode == stacks.ScalingSessions && c.must(err, "describe the scale-out alarm") && len(alarms.MetricAlarms) == 1 {
+		a := alarms.MetricAlarms[0]
+		v, err := waitForDatapoint(ctx, cl.cw, aws.ToString(a.Namespace), aws.ToString(a.MetricName), a.Dimensions)
+		c.expect(err == nil && v == 0, "the scale-out alarm's own metric and dimensions have the published datapoint (%v, %v)", v, err)
+	}
+	for _, metric := range []string{sessionmodel.MetricActiveSessions, sessionmodel.MetricRunningTasks} {
+		_, err := waitForDatapoint(ctx, cl.cw, sessionmodel.MetricNamespace, metric, dimensions(cfg))
+		c.expect(err == nil, "%s was published (%v)", metric, err)
+	}
+	return errors.Join(c.errs...)
+}
+
+func dimensions(cfg stacks.Config) []cwtypes.Dimension {
+	return []cwtypes.Dimension{
+		{Name: aws.String(sessionmodel.DimensionCluster), Value: aws.String(cfg.NamePrefix)},
+		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String(cfg.NamePrefix + "-shiny")},
+	}
+}
