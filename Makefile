@@ -4,15 +4,16 @@ SHELL := /bin/bash
 ENV_SH := source scripts/env.sh
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help setup synth test unit validate repro rehearse push-image clean
+.PHONY: help setup synth test unit validate repro rehearse scan push-image clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-setup: ## install the cdktf CLI (npm ci) and Go modules; check terraform, the provider mirror and moto
+setup: ## install the cdktf CLI (npm ci), Go modules and trivy (built once); check terraform, the provider mirror and moto
 	npm ci --no-audit --no-fund
 	go mod download
 	scripts/check-tools.sh
+	scripts/scan.sh --install
 
 synth: ## synthesize cdktf.out/stacks/{ecr,app} for SHINY_ENV (default dev) with the cdktf CLI
 	@$(ENV_SH); need_cdktf; $(CDKTF) synth
@@ -27,11 +28,15 @@ validate: synth ## terraform init (provider mirror) + terraform validate of ever
 repro: ## two synths from two folders must be byte-identical
 	scripts/repro.sh
 
-test: ## everything CI runs: tools check, unit tests, synth + terraform validate, reproducibility
+test: ## everything CI runs: tools check, Go tests (with the rehearsal), synth + terraform validate, reproducibility, security scan
 	scripts/check-tools.sh
 	$(MAKE) unit
 	$(MAKE) validate
 	$(MAKE) repro
+	$(MAKE) scan
+
+scan: ## security gate: trivy on the stacks, the Dockerfiles and the rehearsal's plans (run the rehearsal first)
+	scripts/scan.sh .cache/rehearsal/ecr.plan.json .cache/rehearsal/app.plan.json
 
 rehearse: ## deploy both stacks to a local AWS API (moto) in the real order, check, re-plan, destroy
 	@$(ENV_SH); go run ./rehearse

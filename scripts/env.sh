@@ -10,6 +10,8 @@ export DISABLE_VERSION_CHECK=1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE_DIR="$ROOT/.cache"
 mkdir -p "$CACHE_DIR"
+# Built tools (trivy) live outside the checkout, so a fresh clone reuses them.
+TOOLS_DIR="${SHINY_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/shiny-cdktf/bin}"
 
 die() { echo "error: $*" >&2; exit 1; }
 

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -76,7 +77,7 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 	s := &AppStack{Stack: newStack(scope, StackApp, cfg), Images: map[string]Image{}}
 	stack := s.Stack
 
-	vpcID, subnetIDs := network(stack, cfg)
+	vpcID, vpcCIDR, subnetIDs := network(stack, cfg)
 	for _, spec := range Images {
 		repoName := cfg.RepositoryName(spec.Name)
 		repo := dataawsecrrepository.NewDataAwsEcrRepository(stack, jsii.String("repository-"+spec.Name), &dataawsecrrepository.DataAwsEcrRepositoryConfig{
@@ -111,6 +112,8 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 		HostedZoneID:        cfg.HostedZoneID,
 		VpcID:               vpcID,
 		SubnetIDs:           subnetIDs,
+		VpcCIDR:             vpcCIDR,
+		TargetPorts:         slices.Compact(slices.Sorted(slices.Values([]int{SessionAgentPort, LogoutPort}))),
 		IngressCIDRs:        cfg.AllowedIngressCIDRs,
 		IdleTimeout:         time.Duration(cfg.IdleTimeoutSeconds) * time.Second,
 		SessionTimeout:      time.Duration(cfg.AuthSessionTimeoutSeconds) * time.Second,
@@ -231,10 +234,12 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 	return s, nil
 }
 
-// network returns the VPC and subnets: configured, or the default VPC's.
-func network(stack cdktf.TerraformStack, cfg Config) (vpcID string, subnetIDs []string) {
+// network returns the VPC, its address range and the subnets: configured,
+// or the default VPC's.
+func network(stack cdktf.TerraformStack, cfg Config) (vpcID, cidr string, subnetIDs []string) {
 	if cfg.VpcID != "" {
-		return cfg.VpcID, cfg.SubnetIDs
+		vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("vpc"), &dataawsvpc.DataAwsVpcConfig{Id: jsii.String(cfg.VpcID)})
+		return cfg.VpcID, *vpc.CidrBlock(), cfg.SubnetIDs
 	}
 	vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("default-vpc"), &dataawsvpc.DataAwsVpcConfig{Default: jsii.Bool(true)})
 	subnets := dataawssubnets.NewDataAwsSubnets(stack, jsii.String("default-subnets"), &dataawssubnets.DataAwsSubnetsConfig{
@@ -243,7 +248,7 @@ func network(stack cdktf.TerraformStack, cfg Config) (vpcID string, subnetIDs []
 			{Name: jsii.String("default-for-az"), Values: jsii.Strings("true")},
 		},
 	})
-	return *vpc.Id(), jsii2strings(subnets.Ids())
+	return *vpc.Id(), *vpc.CidrBlock(), jsii2strings(subnets.Ids())
 }
 
 // address is a resource's Terraform address (TYPE.NAME), for depends_on.

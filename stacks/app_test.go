@@ -185,6 +185,30 @@ func TestSecurityGroupRules(t *testing.T) {
 	}
 }
 
+// Out of the ALB: HTTPS to Cognito, and the target port inside the VPC only.
+// No security group sends anything but HTTPS to the internet.
+func TestSecurityGroupEgress(t *testing.T) {
+	_, app := defaultSynth(t)
+	_, alb := app.ByPath(t, "aws_security_group", "app/alb/SecurityGroup")
+	eg := l(alb["egress"])
+	if len(eg) != 2 {
+		t.Fatalf("ALB egress = %v, want HTTPS out and the target port into the VPC", eg)
+	}
+	tasks := m(eg[1])
+	if tasks["from_port"] != float64(8080) || tasks["to_port"] != float64(8080) || !slices.Equal(strs(tasks["cidr_blocks"]), []string{"${data.aws_vpc.default-vpc.cidr_block}"}) {
+		t.Errorf("ALB egress to tasks = %v", tasks)
+	}
+	for _, path := range []string{"app/alb/SecurityGroup", "app/shiny/SecurityGroup", "app/logout/SecurityGroup"} {
+		_, sg := app.ByPath(t, "aws_security_group", path)
+		for _, r := range l(sg["egress"]) {
+			rule := m(r)
+			if slices.Contains(strs(rule["cidr_blocks"]), "0.0.0.0/0") && (rule["from_port"] != float64(443) || rule["to_port"] != float64(443)) {
+				t.Errorf("%s sends %v-%v to the internet; only 443 may go out", path, rule["from_port"], rule["to_port"])
+			}
+		}
+	}
+}
+
 func TestCustomIngressCIDRs(t *testing.T) {
 	cfg := validConfig()
 	cfg.AllowedIngressCIDRs = []string{"203.0.113.0/24", "198.51.100.0/24"}
@@ -413,8 +437,10 @@ func TestConfiguredVPC(t *testing.T) {
 	cfg.VpcID = "vpc-0123456789abcdef0"
 	cfg.SubnetIDs = []string{"subnet-0123456789abcdef0", "subnet-0123456789abcdef1"}
 	_, app := synthBoth(t, cfg)
-	if len(app.DataSources("aws_vpc")) != 0 {
-		t.Error("a configured VPC must not look up the default VPC")
+	for name, v := range app.DataSources("aws_vpc") {
+		if v["default"] != nil || v["id"] != cfg.VpcID {
+			t.Errorf("data.aws_vpc.%s = %v, want only a lookup of %s (for its CIDR)", name, v, cfg.VpcID)
+		}
 	}
 	_, alb := app.ByPath(t, "aws_lb", "app/alb/LoadBalancer")
 	if !slices.Equal(strs(alb["subnets"]), cfg.SubnetIDs) {

@@ -71,7 +71,7 @@ func TestSessionAlarmsDrivePolicies(t *testing.T) {
 		sessionmodel.DimensionService: ref(app, t, "aws_ecs_service", "app/shiny/Service", "name"),
 	}
 	for _, tc := range []struct {
-		alarm, policy, op string
+		alarm, policy, op  string
 		threshold, periods float64
 	}{
 		{"ScaleOutAlarm", "ScaleOutPolicy", "GreaterThanThreshold", 15, 2},

@@ -54,6 +54,10 @@ type Props struct {
 	// VpcID and SubnetIDs (at least two AZs) of the ALB. Required.
 	VpcID     string
 	SubnetIDs []string
+	// VpcCIDR is the VPC's address range: the ALB may reach TargetPorts there only. Required.
+	VpcCIDR string
+	// TargetPorts are the ports the targets listen on (deduplicated). Required.
+	TargetPorts []int
 	// IngressCIDRs may reach 443 and 80. Required (e.g. 0.0.0.0/0).
 	IngressCIDRs []string
 	// IdleTimeout of the ALB. Default: 300s (Shiny websockets idle between messages).
@@ -143,18 +147,29 @@ func NewCognitoAuthALB(scope constructs.Construct, id string, props Props) (*Cog
 			CidrBlocks:  jsii.Strings(props.IngressCIDRs...),
 		})
 	}
-	a.SecurityGroup = securitygroup.NewSecurityGroup(ns, jsii.String("SecurityGroup"), &securitygroup.SecurityGroupConfig{
-		Name:        jsii.String(name + "-alb"),
-		Description: jsii.String("ALB of " + name + ": HTTPS and HTTP from the allowed CIDRs"),
-		VpcId:       jsii.String(props.VpcID),
-		Ingress:     &ingress,
-		Egress: []*securitygroup.SecurityGroupEgress{{
-			Description: jsii.String("To the tasks and to Cognito (authenticate action)"),
+	// Out: HTTPS to Cognito (authenticate action), the target ports inside the VPC.
+	egress := []*securitygroup.SecurityGroupEgress{{
+		Description: jsii.String("HTTPS to Cognito's token and user-info endpoints"),
+		Protocol:    jsii.String("tcp"),
+		FromPort:    jsii.Number(443),
+		ToPort:      jsii.Number(443),
+		CidrBlocks:  jsii.Strings("0.0.0.0/0"),
+	}}
+	for _, port := range props.TargetPorts {
+		egress = append(egress, &securitygroup.SecurityGroupEgress{
+			Description: jsii.String(fmt.Sprintf("To the tasks on port %d", port)),
 			Protocol:    jsii.String("tcp"),
-			FromPort:    jsii.Number(0),
-			ToPort:      jsii.Number(65535),
-			CidrBlocks:  jsii.Strings("0.0.0.0/0"),
-		}},
+			FromPort:    jsii.Number(float64(port)),
+			ToPort:      jsii.Number(float64(port)),
+			CidrBlocks:  jsii.Strings(props.VpcCIDR),
+		})
+	}
+	a.SecurityGroup = securitygroup.NewSecurityGroup(ns, jsii.String("SecurityGroup"), &securitygroup.SecurityGroupConfig{
+		Name:                jsii.String(name + "-alb"),
+		Description:         jsii.String("ALB of " + name + ": HTTPS and HTTP from the allowed CIDRs"),
+		VpcId:               jsii.String(props.VpcID),
+		Ingress:             &ingress,
+		Egress:              &egress,
 		RevokeRulesOnDelete: jsii.Bool(true),
 		Lifecycle:           &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 	})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,17 @@ func (p Props) validate() error {
 	}
 	if len(p.SubnetIDs) < 2 && !isListToken(p.SubnetIDs) {
 		bad("SubnetIDs", p.SubnetIDs, "an ALB needs at least two subnets in different availability zones")
+	}
+	if p.VpcCIDR == "" {
+		bad("VpcCIDR", p.VpcCIDR, "is required (the ALB reaches its targets there only)")
+	}
+	if len(p.TargetPorts) == 0 {
+		bad("TargetPorts", p.TargetPorts, "must list the ports the targets listen on")
+	}
+	for i, port := range p.TargetPorts {
+		if port < 1 || port > 65535 || slices.Index(p.TargetPorts, port) != i {
+			bad(fmt.Sprintf("TargetPorts[%d]", i), port, "must be a port from 1 to 65535, listed once")
+		}
 	}
 	if len(p.IngressCIDRs) == 0 {
 		bad("IngressCIDRs", p.IngressCIDRs, "must list at least one CIDR")

@@ -19,6 +19,7 @@ func validProps() Props {
 	p := Props{
 		NamePrefix: "shiny-dev", Domain: "shiny.example.com", VpcID: "vpc-1",
 		SubnetIDs: []string{"subnet-1", "subnet-2"}, IngressCIDRs: []string{"0.0.0.0/0"},
+		VpcCIDR: "172.31.0.0/16", TargetPorts: []int{8080},
 		CognitoDomainPrefix: "shiny-dev-login",
 	}
 	p.defaults()
@@ -42,6 +43,9 @@ func TestPropsValidation(t *testing.T) {
 		{"domain www", func(p *Props) { p.Domain = "www.example.com" }, `Domain = "www.example.com"`},
 		{"vpc", func(p *Props) { p.VpcID = "" }, `VpcID = ""`},
 		{"subnets", func(p *Props) { p.SubnetIDs = []string{"subnet-1"} }, "at least two subnets"},
+		{"vpc cidr", func(p *Props) { p.VpcCIDR = "" }, `VpcCIDR = ""`},
+		{"no target ports", func(p *Props) { p.TargetPorts = nil }, "TargetPorts = []int(nil)"},
+		{"target port", func(p *Props) { p.TargetPorts = []int{8080, 8080} }, "TargetPorts[1] = 8080"},
 		{"no cidrs", func(p *Props) { p.IngressCIDRs = nil }, "IngressCIDRs = []string(nil)"},
 		{"cidr", func(p *Props) { p.IngressCIDRs = []string{"everyone"} }, `IngressCIDRs[0] = "everyone"`},
 		{"idle", func(p *Props) { p.IdleTimeout = time.Hour * 2 }, "IdleTimeout"},
