@@ -28,6 +28,8 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdapermission"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/shinyfargate/shiny-cdktf/internal/iamdoc"
+
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
@@ -189,14 +191,7 @@ func (s *SessionScaling) function(ns constructs.Construct, p Props) {
 		Name:            jsii.String("/aws/lambda/" + name),
 		RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
 	})
-	assume := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("AssumeByLambda"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("lambda.amazonaws.com"),
-			}},
-		}},
-	})
+	assume := iamdoc.AssumeRole(ns, "AssumeByLambda", "lambda.amazonaws.com")
 	s.FunctionRole = iamrole.NewIamRole(ns, jsii.String("FunctionRole"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(name),
 		Description:      jsii.String("sessionmetric: read sessions, count tasks, publish SessionsPerTask"),

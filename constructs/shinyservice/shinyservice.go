@@ -21,6 +21,8 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lbtargetgroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/iamdoc"
 )
 
 // Container is one container of the task.
@@ -135,14 +137,7 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 		RetentionInDays: jsii.Number(float64(props.LogRetentionDays)),
 	})
 
-	assume := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("AssumeByECSTasks"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("ecs-tasks.amazonaws.com"),
-			}},
-		}},
-	})
+	assume := iamdoc.AssumeRole(ns, "AssumeByECSTasks", "ecs-tasks.amazonaws.com")
 	s.ExecutionRole = iamrole.NewIamRole(ns, jsii.String("ExecutionRole"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(name + "-execution"),
 		Description:      jsii.String("ECS pulls " + name + " images and writes its logs"),
