@@ -110,7 +110,7 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 	}
 	deployed = append(deployed, stacks.StackECR)
 	if _, err := r.cdktf(ctx, "deploy", stacks.StackECR, "--auto-approve"); err != nil {
-		return rep, err
+		return rep, r.explain(ctx, stacks.StackECR, err)
 	}
 
 	clients, err := newClients(ctx, r.moto)
@@ -136,7 +136,7 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 		return rep, nil
 	}
 	if deployErr != nil {
-		return rep, deployErr
+		return rep, r.explain(ctx, stacks.StackApp, deployErr)
 	}
 	if err := r.savePlanJSON(ctx, stacks.StackApp); err != nil {
 		return rep, err
@@ -170,6 +170,18 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 	return rep, nil
 }
 
+// explain adds Terraform's own error to a failed cdktf deploy: the CLI
+// sometimes prints only "Invoking Terraform CLI failed".
+func (r *rehearsal) explain(ctx context.Context, stack string, deployErr error) error {
+	if strings.Contains(deployErr.Error(), "Error:") {
+		return deployErr
+	}
+	if _, err := r.terraform(ctx, stack, "plan", "-input=false"); err != nil {
+		return fmt.Errorf("%w\nterraform plan says: %w", deployErr, err)
+	}
+	return deployErr
+}
+
 func (r *rehearsal) step(name string) {
 	fmt.Fprintf(r.out, "== %s %s\n", time.Now().Format("15:04:05"), name)
 }
@@ -184,7 +196,7 @@ func (r *rehearsal) cmd(ctx context.Context, dir, name string, args ...string) (
 	var buf bytes.Buffer
 	c.Stdout, c.Stderr = &buf, &buf
 	if err := c.Run(); err != nil {
-		return buf.String(), fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail(plainText(buf.String()), 60))
+		return buf.String(), fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, errorLines(plainText(buf.String())))
 	}
 	return buf.String(), nil
 }
@@ -279,12 +291,17 @@ func plainText(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-func tail(s string, words int) string {
-	f := strings.Fields(s)
-	if len(f) > words*10 {
-		f = f[len(f)-words*10:]
+// errorLines keeps what follows each "Error:" in a command's output (the
+// reason a deploy failed, not its plan), or the output's end if none.
+func errorLines(s string) string {
+	var out []string
+	for _, part := range strings.Split(s, "Error:")[1:] {
+		out = append(out, "Error:"+part[:min(len(part), 600)])
 	}
-	return strings.Join(f, " ")
+	if len(out) == 0 {
+		return s[max(0, len(s)-2000):]
+	}
+	return strings.Join(out, "\n")
 }
 
 func changedLines(plan string) string {

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -204,6 +205,27 @@ func TestSecurityGroupEgress(t *testing.T) {
 			rule := m(r)
 			if slices.Contains(strs(rule["cidr_blocks"]), "0.0.0.0/0") && (rule["from_port"] != float64(443) || rule["to_port"] != float64(443)) {
 				t.Errorf("%s sends %v-%v to the internet; only 443 may go out", path, rule["from_port"], rule["to_port"])
+			}
+		}
+	}
+}
+
+// AWS accepts only these characters in security group and rule descriptions
+// (the provider checks at plan time, which validate does not reach).
+var sgDescriptionRE = regexp.MustCompile(`^[0-9A-Za-z_ .:/()#,@\[\]+=&;{}!$*-]*$`)
+
+func TestSecurityGroupDescriptionsAreAccepted(t *testing.T) {
+	_, app := defaultSynth(t)
+	for name, sg := range app.Resources("aws_security_group") {
+		descs := []any{sg["description"]}
+		for _, dir := range []string{"ingress", "egress"} {
+			for _, r := range l(sg[dir]) {
+				descs = append(descs, m(r)["description"])
+			}
+		}
+		for _, d := range descs {
+			if s, _ := d.(string); !sgDescriptionRE.MatchString(s) {
+				t.Errorf("%s: description %q has characters AWS refuses", name, s)
 			}
 		}
 	}

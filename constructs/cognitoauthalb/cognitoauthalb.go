@@ -149,7 +149,7 @@ func NewCognitoAuthALB(scope constructs.Construct, id string, props Props) (*Cog
 	}
 	// Out: HTTPS to Cognito (authenticate action), the target ports inside the VPC.
 	egress := []*securitygroup.SecurityGroupEgress{{
-		Description: jsii.String("HTTPS to Cognito's token and user-info endpoints"),
+		Description: jsii.String("HTTPS to the Cognito token and user-info endpoints"),
 		Protocol:    jsii.String("tcp"),
 		FromPort:    jsii.Number(443),
 		ToPort:      jsii.Number(443),
