@@ -18,9 +18,12 @@ setup: ## install the cdktf CLI (npm ci), Go modules and trivy (built once); che
 synth: ## synthesize cdktf.out/stacks/{ecr,app} for SHINY_ENV (default dev) with the cdktf CLI
 	@$(ENV_SH); need_cdktf; $(CDKTF) synth
 
-unit: ## go vet + all Go tests
-	go vet ./...
-	@$(ENV_SH); go test ./...
+# The Go packages of this module (node_modules holds a stray one of an npm package).
+PKGS = $(shell go list ./... | grep -v /node_modules/)
+
+unit: ## go vet + all Go tests (the rehearsal included)
+	go vet $(PKGS)
+	@$(ENV_SH); go test $(PKGS)
 
 validate: synth ## terraform init (provider mirror) + terraform validate of every synthesized stack
 	scripts/validate.sh

@@ -37,9 +37,10 @@ const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 10 * time.Second
 	writeTimeout      = 10 * time.Second
-	// idleTimeout is longer than the ALB's default 60 s idle timeout, as AWS
-	// recommends, so the server never closes a connection the ALB is reusing.
-	idleTimeout     = 120 * time.Second
+	// idleTimeout is longer than the longest ALB idle timeout (4000 s; the
+	// stack's default is 300 s), as AWS recommends, so the server never closes
+	// a keep-alive connection the ALB is about to reuse (a 502 otherwise).
+	idleTimeout     = 4010 * time.Second
 	maxHeaderBytes  = 64 << 10
 	shutdownTimeout = 10 * time.Second
 	healthTimeout   = 3 * time.Second

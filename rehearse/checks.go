@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -44,6 +46,7 @@ type clients struct {
 	cw       *cloudwatch.Client
 	events   *eventbridge.Client
 	dynamodb *dynamodb.Client
+	ecs      *ecs.Client
 }
 
 func newClients(ctx context.Context, moto *motoserver.Server) (clients, error) {
@@ -67,6 +70,7 @@ func newClients(ctx context.Context, moto *motoserver.Server) (clients, error) {
 		}),
 		events:   eventbridge.NewFromConfig(cfg),
 		dynamodb: dynamodb.NewFromConfig(cfg),
+		ecs:      ecs.NewFromConfig(cfg),
 	}, nil
 }
 
@@ -226,19 +230,31 @@ func findUserPool(ctx context.Context, cl clients, name string) (*cipUserPool, e
 
 type cipUserPool struct{ Id, Arn *string }
 
+// checkSecurityGroups reads the groups the ALB and the services really use.
 func checkSecurityGroups(ctx context.Context, c *checker, cl clients, cfg stacks.Config, albSGs []string) {
-	sgs, err := cl.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{
-		Name: aws.String("group-name"), Values: []string{cfg.NamePrefix + "-alb", cfg.NamePrefix + "-shiny-tasks", cfg.NamePrefix + "-logout-tasks"},
-	}}})
+	services, err := cl.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{
+		Cluster: aws.String(cfg.NamePrefix), Services: []string{cfg.NamePrefix + "-shiny", cfg.NamePrefix + "-logout"},
+	})
+	if !c.must(err, "describe services") || len(albSGs) != 1 {
+		c.expect(false, "the ALB has one security group (%v)", albSGs)
+		return
+	}
+	groupOf := map[string]string{"alb": albSGs[0]}
+	for _, svc := range services.Services {
+		if nc := svc.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil && len(nc.AwsvpcConfiguration.SecurityGroups) == 1 {
+			groupOf[strings.TrimPrefix(aws.ToString(svc.ServiceName), cfg.NamePrefix+"-")] = nc.AwsvpcConfiguration.SecurityGroups[0]
+		}
+	}
+	c.expect(len(groupOf) == 3 && groupOf["shiny"] != groupOf["logout"] && groupOf["shiny"] != groupOf["alb"], "the ALB and each service have a security group of their own")
+	sgs, err := cl.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: slices.Collect(maps.Values(groupOf))})
 	if !c.must(err, "describe security groups") {
 		return
 	}
-	byName := map[string]ec2types.SecurityGroup{}
+	byID := map[string]ec2types.SecurityGroup{}
 	for _, g := range sgs.SecurityGroups {
-		byName[aws.ToString(g.GroupName)] = g
+		byID[aws.ToString(g.GroupId)] = g
 	}
-	alb := byName[cfg.NamePrefix+"-alb"]
-	c.expect(slices.Equal(albSGs, []string{aws.ToString(alb.GroupId)}), "the ALB uses its own security group")
+	alb := byID[groupOf["alb"]]
 	var ports []int32
 	for _, p := range alb.IpPermissions {
 		var cidrs []string
@@ -253,7 +269,7 @@ func checkSecurityGroups(ctx context.Context, c *checker, cl clients, cfg stacks
 	slices.Sort(ports)
 	c.expect(slices.Equal(ports, []int32{80, 443}), "ALB accepts 80 and 443 only (%v)", ports)
 	for svc, port := range map[string]int32{"shiny": stacks.SessionAgentPort, "logout": stacks.LogoutPort} {
-		g := byName[cfg.NamePrefix+"-"+svc+"-tasks"]
+		g := byID[groupOf[svc]]
 		ok := len(g.IpPermissions) == 1
 		if ok {
 			p := g.IpPermissions[0]

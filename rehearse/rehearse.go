@@ -235,12 +235,34 @@ func (r *rehearsal) writeOverride(stack string) error {
 			"path": filepath.Join(r.work, stack+".tfstate"),
 		}}},
 	}
-	if stack == stacks.StackECR {
-		repos := map[string]any{}
-		for _, img := range stacks.Images {
-			repos[img.Name] = map[string]any{"force_delete": true}
+	// Whatever the environment protects must still go at the end.
+	unprotect := map[string]map[string]any{
+		"aws_ecr_repository":    {"force_delete": true},
+		"aws_lb":                {"enable_deletion_protection": false},
+		"aws_cognito_user_pool": {"deletion_protection": "INACTIVE"},
+	}
+	synth, err := os.ReadFile(filepath.Join(r.stackDir(stack), "cdk.tf.json"))
+	if err != nil {
+		return err
+	}
+	var doc struct {
+		Resource map[string]map[string]json.RawMessage `json:"resource"`
+	}
+	if err := json.Unmarshal(synth, &doc); err != nil {
+		return err
+	}
+	resources := map[string]any{}
+	for typ, settings := range unprotect {
+		byName := map[string]any{}
+		for name := range doc.Resource[typ] {
+			byName[name] = settings
 		}
-		o["resource"] = map[string]any{"aws_ecr_repository": repos}
+		if len(byName) > 0 {
+			resources[typ] = byName
+		}
+	}
+	if len(resources) > 0 {
+		o["resource"] = resources
 	}
 	data, err := json.MarshalIndent(o, "", "  ")
 	if err != nil {

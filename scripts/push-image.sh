@@ -40,7 +40,8 @@ while IFS=$'\t' read -r name output dockerfile context tag; do
     run "aws ecr get-login-password --region $region | docker login --username AWS --password-stdin $registry"
     logged_in=$registry
   fi
-  run "docker build --platform linux/amd64 -f $dockerfile -t $name:$tag $context"
+  # --provenance=false: one plain image, not an index with an untagged attestation.
+  run "docker build --platform linux/amd64 --provenance=false -f $dockerfile -t $name:$tag $context"
   run "docker tag $name:$tag $url:$tag"
   run "docker push $url:$tag"
 done <<<"$images"

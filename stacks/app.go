@@ -43,9 +43,10 @@ func (i Image) Ref() string {
 	return *i.Repository.RepositoryUrl() + "@" + *i.Tagged.ImageDigest()
 }
 
-// MissingImageMessage is the plan error when repository holds no image.
+// MissingImageMessage is the plan error when the repository's newest image
+// has no tag, which is how an empty repository looks to the data source.
 func MissingImageMessage(repository, tag string) string {
-	return fmt.Sprintf("ECR repository %s has no images, so image tag %q cannot be deployed. Push the images first: run `make push-image` after `cdktf deploy ecr`, then `cdktf deploy app` again.", repository, tag)
+	return fmt.Sprintf("ECR repository %s holds no tagged image (nothing pushed yet, or its newest image is untagged), so image tag %q cannot be deployed. Push the images first: run `make push-image` after `cdktf deploy ecr`, then `cdktf deploy app` again.", repository, tag)
 }
 
 // AppStack holds everything that runs the app: ALB, Cognito, ECS services,
@@ -118,6 +119,7 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 		IdleTimeout:         time.Duration(cfg.IdleTimeoutSeconds) * time.Second,
 		SessionTimeout:      time.Duration(cfg.AuthSessionTimeoutSeconds) * time.Second,
 		CognitoDomainPrefix: cfg.CognitoDomainPrefix,
+		DeletionProtection:  cfg.DeletionProtection,
 	})
 	if err != nil {
 		return nil, err
@@ -171,11 +173,13 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 	shinyProps.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
 	shinyProps.Containers = []shinyservice.Container{
 		{
-			Name:  "shiny",
-			Image: shinyImage.Ref(),
-			Port:  ShinyPort,
-			// R is always in the image; curl may not be.
-			HealthCheck: []string{"CMD", "Rscript", "-e", fmt.Sprintf("invisible(readLines(url('http://127.0.0.1:%d/'), n = 1))", ShinyPort)},
+			// No port mapping: only the sidecar, on localhost, reaches Shiny.
+			Name:        "shiny",
+			Image:       shinyImage.Ref(),
+			Environment: map[string]string{"SHINY_HOST": "127.0.0.1", "SHINY_PORT": fmt.Sprint(ShinyPort)},
+			// wget is in the image for this check (docker/shiny/Dockerfile).
+			HealthCheck:            []string{"CMD", "wget", "-q", "-O", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", ShinyPort)},
+			HealthCheckStartPeriod: 120 * time.Second, // R packages load slowly
 		},
 		{
 			Name:  "session-agent",
@@ -200,10 +204,6 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 	}); err != nil {
 		return nil, err
 	}
-	// A service can only register targets once its target group is behind a listener.
-	for _, svc := range []*shinyservice.ShinyService{s.Shiny, s.Logout} {
-		svc.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule)))
-	}
 
 	lambda, err := buildSessionMetric()
 	if err != nil {
@@ -226,9 +226,16 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 		CPUTargetPercent:      cfg.Scaling.CPUTargetPercent,
 		LogRetentionDays:      cfg.LogRetentionDays,
 		LoadBalancerARNSuffix: *s.ALB.LoadBalancer.ArnSuffix(),
+		TargetGroupARNSuffix:  *s.Shiny.TargetGroup.ArnSuffix(),
 	}); err != nil {
 		return nil, err
 	}
+
+	// A service registers targets only once its target group is behind a
+	// listener, and its tasks need their roles' policies from the first start
+	// to the last stop (image pull, logs, the sidecar's writes).
+	s.Logout.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule), address(s.Logout.ExecutionPolicy)))
+	s.Shiny.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule), address(s.Shiny.ExecutionPolicy), address(s.Scaling.AgentPolicy)))
 
 	s.outputs(cfg)
 	return s, nil

@@ -337,7 +337,7 @@ func TestLogoutServerConfiguration(t *testing.T) {
 // Images are pinned by digest: the tag is looked up at plan time.
 func TestImagesPinnedByDigest(t *testing.T) {
 	_, app := defaultSynth(t)
-	for _, svc := range []struct{ path, repo string }{{"app/shiny/TaskDefinition", "shiny-repository"}, {"app/logout/TaskDefinition", "logout-server"}} {
+	for _, svc := range []struct{ path, repo string }{{"app/shiny/TaskDefinition", "shiny-repository"}, {"app/shiny/TaskDefinition", "session-agent"}, {"app/logout/TaskDefinition", "logout-server"}} {
 		_, td := app.ByPath(t, "aws_ecs_task_definition", svc.path)
 		want := `"image":"${data.aws_ecr_repository.repository-` + svc.repo + `.repository_url}@${data.aws_ecr_image.image-` + svc.repo + `.image_digest}"`
 		if !strings.Contains(td["container_definitions"].(string), want) {
@@ -362,8 +362,16 @@ func TestServicesOnFargateIgnoreDesiredCount(t *testing.T) {
 		if cb["enable"] != true || cb["rollback"] != true {
 			t.Errorf("%s: circuit breaker = %v", svc, cb)
 		}
-		if len(strs(s["depends_on"])) != 2 {
-			t.Errorf("%s: depends_on = %v, want the HTTPS listener and the logout rule", svc, s["depends_on"])
+		addr := func(typ, path string) string {
+			name, _ := app.ByPath(t, typ, path)
+			return typ + "." + name
+		}
+		want := []string{addr("aws_lb_listener", "app/alb/HTTPSListener"), addr("aws_lb_listener_rule", "app/alb/LogoutRule"), addr("aws_iam_role_policy", "app/"+svc+"/ExecutionPolicy")}
+		if svc == "shiny" {
+			want = append(want, addr("aws_iam_role_policy", "app/scaling/AgentPolicy"))
+		}
+		if got := strs(s["depends_on"]); !slices.Equal(got, want) {
+			t.Errorf("%s: depends_on = %v, want %v (listener, logout rule, the roles' policies)", svc, got, want)
 		}
 		nc := m(s["network_configuration"])
 		if nc["assign_public_ip"] != true {
@@ -451,6 +459,20 @@ func TestHostedZoneCreatesValidationAndAliasRecords(t *testing.T) {
 	}
 	if _, ok := app.Outputs()["certificate_validation_records"]; ok {
 		t.Error("with a hosted zone, validation records are created, not output")
+	}
+}
+
+func TestDeletionProtection(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		cfg := validConfig()
+		cfg.DeletionProtection = on
+		_, app := synthBoth(t, cfg)
+		_, lb := app.ByPath(t, "aws_lb", "app/alb/LoadBalancer")
+		_, pool := app.ByPath(t, "aws_cognito_user_pool", "app/alb/UserPool")
+		want := map[bool]string{false: "INACTIVE", true: "ACTIVE"}[on]
+		if lb["enable_deletion_protection"] != on || pool["deletion_protection"] != want {
+			t.Errorf("deletionProtection=%v: ALB %v, user pool %v", on, lb["enable_deletion_protection"], pool["deletion_protection"])
+		}
 	}
 }
 

@@ -49,6 +49,9 @@ type Config struct {
 	ImageTag string `json:"imageTag"`
 	// KeepImages is how many images each ECR repository keeps. Default: 10.
 	KeepImages int `json:"keepImages"`
+	// DeletionProtection protects the ALB and the Cognito user pool (and so
+	// its users) from deletion, including by `cdktf destroy app`. Default: false.
+	DeletionProtection bool `json:"deletionProtection"`
 	// ECRForceDelete lets `cdktf destroy ecr` delete repositories that still
 	// hold images. Default: false (destroy refuses and the images survive).
 	ECRForceDelete bool `json:"ecrForceDelete"`
@@ -180,9 +183,6 @@ func LoadConfig(dir, name string) (Config, error) {
 			return Config{}, fmt.Errorf("%s: %w", path, err)
 		}
 		cfg.Environment = name
-		if !prefixSet(data) {
-			cfg.NamePrefix = DefaultConfig(name).NamePrefix
-		}
 	}
 	if cfg.CognitoDomainPrefix == "" {
 		cfg.CognitoDomainPrefix = cfg.NamePrefix + "-login"
@@ -207,11 +207,4 @@ func decodeStrict(data []byte, v any) error {
 		return errors.New("unexpected data after the JSON object")
 	}
 	return nil
-}
-
-func prefixSet(data []byte) bool {
-	var m map[string]json.RawMessage
-	_ = json.Unmarshal(data, &m)
-	_, ok := m["namePrefix"]
-	return ok
 }

@@ -120,6 +120,8 @@ func TestValidationRules(t *testing.T) {
 		{"log retention", func(c *Config) { c.LogRetentionDays = 10 }, "logRetentionDays = 10"},
 		{"tag reserved", func(c *Config) { c.Tags = map[string]string{"aws:owner": "x"} }, "tags.aws:owner"},
 		{"tag managed", func(c *Config) { c.Tags = map[string]string{"Project": "x"} }, "tags.Project"},
+		{"tag managed by", func(c *Config) { c.Tags = map[string]string{"ManagedBy": "me"} }, "tags.ManagedBy"},
+		{"backend local lock table", func(c *Config) { c.Backend.DynamoDBTable = "locks" }, `backend.dynamodbTable = "locks": only used with backend.type "s3"`},
 		{"tag value", func(c *Config) { c.Tags = map[string]string{"Team": strings.Repeat("x", 300)} }, "tags.Team"},
 		{"backend type", func(c *Config) { c.Backend.Type = "gcs" }, `backend.type = "gcs"`},
 		{"backend local bucket", func(c *Config) { c.Backend.Bucket = "b" }, `backend.bucket = "b": only used with backend.type "s3"`},

@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -20,17 +21,7 @@ func (c Config) RepositoryName(image string) string {
 // RepositoryURLOutput is the ecr stack output holding image's repository
 // URL, e.g. repository_url_logout_server.
 func RepositoryURLOutput(image string) string {
-	return "repository_url_" + snake(image)
-}
-
-func snake(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c == '-' {
-			b[i] = '_'
-		}
-	}
-	return string(b)
+	return "repository_url_" + strings.ReplaceAll(image, "-", "_")
 }
 
 // ECRStack holds the image repositories. It is deployed first, so images can

@@ -31,17 +31,28 @@ func synthBoth(t testing.TB, cfg Config) (ecr, app synthtest.Synth) {
 var (
 	defaultOnce            sync.Once
 	defaultECR, defaultApp synthtest.Synth
+	defaultErr             error
 )
 
-// defaultSynth is the default (dev) environment, synthesized once per run.
+// defaultSynth is the default (dev) environment, synthesized once per run;
+// a failure is reported to every test that needs it.
 func defaultSynth(t testing.TB) (ecr, app synthtest.Synth) {
 	t.Helper()
 	defaultOnce.Do(func() {
 		cfg, err := LoadConfig(t.TempDir(), "")
 		if err != nil {
-			t.Fatalf("default config: %v", err)
+			defaultErr = err
+			return
 		}
-		defaultECR, defaultApp = synthBoth(t, cfg)
+		e, ap, err := Build(cdktf.Testing_App(nil), cfg)
+		if err != nil {
+			defaultErr = err
+			return
+		}
+		defaultECR, defaultApp = synthtest.SynthStack(t, e.Stack), synthtest.SynthStack(t, ap.Stack)
 	})
+	if defaultErr != nil {
+		t.Fatalf("the default environment does not synthesize: %v", defaultErr)
+	}
 	return defaultECR, defaultApp
 }

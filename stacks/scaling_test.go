@@ -246,8 +246,11 @@ func TestSessionSidecarWiring(t *testing.T) {
 	if err := json.Unmarshal([]byte(td["container_definitions"].(string)), &defs); err != nil {
 		t.Fatal(err)
 	}
-	if len(defs) != 2 || defs[1].Name != "session-agent" {
+	if len(defs) != 2 || defs[0].Name != "shiny" || defs[1].Name != "session-agent" {
 		t.Fatalf("containers = %+v, want shiny and session-agent", defs)
+	}
+	if len(defs[0].PortMappings) != 0 {
+		t.Errorf("shiny publishes ports %v; only the sidecar may reach it, on localhost", defs[0].PortMappings)
 	}
 	agent := defs[1]
 	env := map[string]string{}
@@ -285,7 +288,8 @@ func TestSessionSidecarWiring(t *testing.T) {
 	sts := l(doc["statement"])
 	if len(sts) != 2 ||
 		!slices.Equal(strs(m(sts[0])["actions"]), []string{"dynamodb:PutItem"}) || !slices.Equal(strs(m(sts[0])["resources"]), []string{ref(app, t, "aws_dynamodb_table", "app/scaling/Table", "arn")}) ||
-		!slices.Equal(strs(m(sts[1])["actions"]), []string{"ecs:UpdateTaskProtection"}) || !strings.Contains(strs(m(sts[1])["resources"])[0], ":task/") {
+		!slices.Equal(strs(m(sts[1])["actions"]), []string{"ecs:UpdateTaskProtection"}) ||
+		!slices.Equal(strs(m(sts[1])["resources"]), []string{`${replace(aws_ecs_cluster.cluster.arn, ":cluster/", ":task/")}/*`}) {
 		t.Errorf("agent policy statements = %v", sts)
 	}
 }

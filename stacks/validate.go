@@ -114,8 +114,8 @@ func (c Config) Validate() error {
 			bad("tags", k, "a tag key must be 1-128 characters")
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			bad("tags."+k, k, "a tag key must not start with aws: (reserved by AWS)")
-		case k == "Project" || k == "Environment":
-			bad("tags."+k, k, "is set by the project itself (Project = namePrefix, Environment = the environment's name)")
+		case k == "Project" || k == "Environment" || k == "ManagedBy":
+			bad("tags."+k, k, "is set by the project itself (Project = namePrefix, Environment = the environment's name, ManagedBy = cdktf)")
 		}
 		if len(v) > 256 {
 			bad("tags."+k, v, "a tag value must be at most 256 characters")
@@ -169,8 +169,11 @@ func (b Backend) validate() []error {
 	var errs []error
 	switch b.Type {
 	case BackendLocal:
-		if b.Bucket != "" || b.DynamoDBTable != "" {
+		if b.Bucket != "" {
 			errs = append(errs, fmt.Errorf("backend.bucket = %q: only used with backend.type %q; set the type or remove it", b.Bucket, BackendS3))
+		}
+		if b.DynamoDBTable != "" {
+			errs = append(errs, fmt.Errorf("backend.dynamodbTable = %q: only used with backend.type %q; set the type or remove it", b.DynamoDBTable, BackendS3))
 		}
 	case BackendS3:
 		if !bucketRE.MatchString(b.Bucket) {

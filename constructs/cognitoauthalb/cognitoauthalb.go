@@ -165,7 +165,8 @@ func NewCognitoAuthALB(scope constructs.Construct, id string, props Props) (*Cog
 		})
 	}
 	a.SecurityGroup = securitygroup.NewSecurityGroup(ns, jsii.String("SecurityGroup"), &securitygroup.SecurityGroupConfig{
-		Name:                jsii.String(name + "-alb"),
+		// A prefix, not a name: a replacement is created before the old group goes.
+		NamePrefix:          jsii.String(name + "-alb-"),
 		Description:         jsii.String("ALB of " + name + ": HTTPS and HTTP from the allowed CIDRs"),
 		VpcId:               jsii.String(props.VpcID),
 		Ingress:             &ingress,

@@ -416,7 +416,13 @@ func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 		lbm := func(metric string) []any {
 			return []any{"AWS/ApplicationELB", metric, "LoadBalancer", p.LoadBalancerARNSuffix}
 		}
-		widgets = append(widgets, widget(12, 6, "ALB 5xx", [][]any{lbm("HTTPCode_ELB_5XX_Count"), lbm("HTTPCode_Target_5XX_Count")}, "Sum"))
+		metrics := [][]any{lbm("HTTPCode_ELB_5XX_Count")}
+		if p.TargetGroupARNSuffix != "" { // the Shiny targets' own 5xx, not the logout server's
+			metrics = append(metrics, append(lbm("HTTPCode_Target_5XX_Count"), "TargetGroup", p.TargetGroupARNSuffix))
+		} else {
+			metrics = append(metrics, lbm("HTTPCode_Target_5XX_Count"))
+		}
+		widgets = append(widgets, widget(12, 6, "ALB 5xx", metrics, "Sum"))
 	}
 	body, err := json.Marshal(map[string]any{"widgets": widgets})
 	if err != nil {

@@ -39,6 +39,9 @@ type Container struct {
 	DependsOnHealthy []string
 	// HealthCheck is the container health check command (CMD form). Default: none.
 	HealthCheck []string
+	// HealthCheckStartPeriod is how long failed checks do not count after
+	// start (ECS allows up to 300s). Default: 30s.
+	HealthCheckStartPeriod time.Duration
 	// Optional marks the container as not essential (its exit does not stop the task). Default: false (essential).
 	Optional bool
 }
@@ -177,7 +180,8 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 
 	target := props.container(props.TargetContainer)
 	s.SecurityGroup = securitygroup.NewSecurityGroup(ns, jsii.String("SecurityGroup"), &securitygroup.SecurityGroupConfig{
-		Name:        jsii.String(name + "-tasks"),
+		// A prefix, not a name: a replacement is created before the old group goes.
+		NamePrefix:  jsii.String(name + "-tasks-"),
 		Description: jsii.String("Tasks of " + name + ": reachable from the ALB only"),
 		VpcId:       jsii.String(props.VpcID),
 		Ingress: []*securitygroup.SecurityGroupIngress{{
@@ -306,7 +310,7 @@ func (p Props) containerDefinitions(logGroup string) (string, error) {
 		}
 		if len(c.HealthCheck) > 0 {
 			d["healthCheck"] = map[string]any{
-				"command": c.HealthCheck, "interval": 15, "timeout": 5, "retries": 3, "startPeriod": 30,
+				"command": c.HealthCheck, "interval": 15, "timeout": 5, "retries": 3, "startPeriod": int(c.startPeriod().Seconds()),
 			}
 		}
 		if len(c.DependsOnHealthy) > 0 {
@@ -320,6 +324,13 @@ func (p Props) containerDefinitions(logGroup string) (string, error) {
 	}
 	b, err := json.Marshal(defs)
 	return string(b), err
+}
+
+func (c Container) startPeriod() time.Duration {
+	if c.HealthCheckStartPeriod == 0 {
+		return 30 * time.Second
+	}
+	return c.HealthCheckStartPeriod
 }
 
 func (p Props) container(name string) Container {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -53,6 +54,9 @@ func (p Props) validate() error {
 		if c.Image == "" {
 			bad(fmt.Sprintf("Containers[%d].Image", i), c.Image, "is required")
 		}
+		if c.HealthCheckStartPeriod < 0 || c.HealthCheckStartPeriod > 300*time.Second {
+			bad(fmt.Sprintf("Containers[%d].HealthCheckStartPeriod", i), c.HealthCheckStartPeriod.String(), "must be from 0 to 300s (the ECS limit)")
+		}
 		if c.Port < 0 || c.Port > 65535 {
 			bad(fmt.Sprintf("Containers[%d].Port", i), c.Port, "must be from 1 to 65535, or 0 for none")
 		}
@@ -75,11 +79,11 @@ func (p Props) validate() error {
 	if p.DesiredCount < 0 {
 		bad("DesiredCount", p.DesiredCount, "must not be negative")
 	}
-	if p.HealthCheckPath[0] != '/' {
+	if !strings.HasPrefix(p.HealthCheckPath, "/") {
 		bad("HealthCheckPath", p.HealthCheckPath, "must start with /")
 	}
 	if p.HealthCheckGracePeriod < 0 || p.HealthCheckGracePeriod > 2147483647*time.Second {
-		bad("HealthCheckGracePeriod", p.HealthCheckGracePeriod.String(), "must not be negative")
+		bad("HealthCheckGracePeriod", p.HealthCheckGracePeriod.String(), "must be from 0 to 2147483647s")
 	}
 	if p.DeregistrationDelay < 0 || p.DeregistrationDelay > time.Hour {
 		bad("DeregistrationDelay", p.DeregistrationDelay.String(), "must be from 0 to 3600s")

@@ -48,6 +48,8 @@ func TestPropsValidation(t *testing.T) {
 		{"duplicate container", func(p *Props) { p.Containers[1].Name = "shiny" }, `Containers[1].Name = "shiny": is used twice`},
 		{"image", func(p *Props) { p.Containers[0].Image = "" }, `Containers[0].Image = ""`},
 		{"port", func(p *Props) { p.Containers[0].Port = 70000 }, "Containers[0].Port = 70000"},
+		{"start period", func(p *Props) { p.Containers[0].HealthCheckStartPeriod = 10 * time.Minute }, "Containers[0].HealthCheckStartPeriod = \"10m0s\""},
+		{"empty health path", func(p *Props) { p.HealthCheckPath = "" }, `HealthCheckPath = ""`},
 		{"depends unknown", func(p *Props) { p.Containers[1].DependsOnHealthy = []string{"db"} }, `Containers[1].DependsOnHealthy = "db"`},
 		{"depends without healthcheck", func(p *Props) { p.Containers[0].HealthCheck = nil }, "never becomes HEALTHY"},
 		{"target", func(p *Props) { p.TargetContainer = "nope" }, `TargetContainer = "nope"`},

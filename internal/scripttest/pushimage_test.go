@@ -87,7 +87,7 @@ func TestPushImageDryRunPrintsEveryCommand(t *testing.T) {
 		local := img.name + ":" + img.tag
 		remote := repositoryURL(img) + ":" + img.tag
 		want = append(want,
-			"docker build --platform linux/amd64 -f "+img.dockerfile+" -t "+local+" "+img.context,
+			"docker build --platform linux/amd64 --provenance=false -f "+img.dockerfile+" -t "+local+" "+img.context,
 			"docker tag "+local+" "+remote,
 			"docker push "+remote,
 		)

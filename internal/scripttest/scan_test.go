@@ -60,7 +60,7 @@ func TestTrivyIgnoreEntriesStateReasons(t *testing.T) {
 }
 
 // requireTrivy finds trivy the way scripts/scan.sh does, without building it
-// (that takes about 10 minutes): TRIVY, PATH, then .cache/bin.
+// (that takes about 10 minutes): TRIVY, PATH, then toolsDir().
 func requireTrivy(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("TRIVY"); p != "" {
