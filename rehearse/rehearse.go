@@ -131,7 +131,10 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 		if deployErr == nil {
 			return rep, errors.New("the app deploy succeeded without pushed images; it must fail at plan")
 		}
-		rep.AppDeployError = plainText(output)
+		// The cdktf CLI sometimes drops Terraform's error text; the plan's own
+		// output always has it.
+		planOut, _ := r.terraform(ctx, stacks.StackApp, "plan", "-input=false")
+		rep.AppDeployError = plainText(output) + "\n" + plainText(planOut)
 		fmt.Fprintln(out, "   the app deploy failed at plan, as it must without images")
 		return rep, nil
 	}
