@@ -48,6 +48,7 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 	if err != nil {
 		return rep, err
 	}
+	defer os.Remove(cliConfig.path)
 	cdktfCLI := filepath.Join(root, "node_modules", ".bin", "cdktf")
 	if _, err := os.Stat(cdktfCLI); err != nil {
 		return rep, fmt.Errorf("the cdktf CLI is not installed (%s): run `make setup`", cdktfCLI)
@@ -76,7 +77,6 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 		stacks.EnvVarEnvironment+"="+cfg.Environment,
 		"CDKTF_DISABLE_PLUGIN_CACHE_ENV=true",
 	)
-	defer os.Remove(cliConfig.path)
 
 	r.step("synthesize " + cfg.Environment)
 	if _, err := r.cmd(ctx, root, "go", "run", "."); err != nil {
