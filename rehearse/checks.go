@@ -36,6 +36,10 @@ import (
 	"github.com/shinyfargate/shiny-cdktf/stacks"
 )
 
+// serviceName is what the app stack names a service (and its target group):
+// NAMEPREFIX-NAME, in the cluster named NAMEPREFIX.
+func serviceName(cfg stacks.Config, name string) string { return cfg.NamePrefix + "-" + name }
+
 // clients talk to moto only.
 type clients struct {
 	ecr      *ecr.Client
@@ -135,7 +139,7 @@ func checkDeployment(ctx context.Context, cl clients, cfg stacks.Config, outputs
 	lb := lbs.LoadBalancers[0]
 	c.expect(lb.Scheme == elbtypes.LoadBalancerSchemeEnumInternetFacing, "ALB is internet-facing (%s)", lb.Scheme)
 
-	tgs, err := cl.elb.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{cfg.NamePrefix + "-shiny", cfg.NamePrefix + "-logout"}})
+	tgs, err := cl.elb.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{serviceName(cfg, "shiny"), serviceName(cfg, "logout")}})
 	c.must(err, "describe target groups")
 	tgARN := map[string]string{}
 	for _, tg := range tgs.TargetGroups {
@@ -233,7 +237,7 @@ type cipUserPool struct{ Id, Arn *string }
 // checkSecurityGroups reads the groups the ALB and the services really use.
 func checkSecurityGroups(ctx context.Context, c *checker, cl clients, cfg stacks.Config, albSGs []string) {
 	services, err := cl.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{
-		Cluster: aws.String(cfg.NamePrefix), Services: []string{cfg.NamePrefix + "-shiny", cfg.NamePrefix + "-logout"},
+		Cluster: aws.String(cfg.NamePrefix), Services: []string{serviceName(cfg, "shiny"), serviceName(cfg, "logout")},
 	})
 	if !c.must(err, "describe services") || len(albSGs) != 1 {
 		c.expect(false, "the ALB has one security group (%v)", albSGs)
@@ -322,7 +326,7 @@ func usernameAttrs[T ~string](xs []T) []string {
 }
 
 func checkScaling(ctx context.Context, c *checker, cl clients, cfg stacks.Config) {
-	resource := "service/" + cfg.NamePrefix + "/" + cfg.NamePrefix + "-shiny"
+	resource := "service/" + cfg.NamePrefix + "/" + serviceName(cfg, "shiny")
 	tg, err := cl.scaling.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{resource}})
 	if c.must(err, "describe scalable targets") {
 		ok := len(tg.ScalableTargets) == 1 && aws.ToInt32(tg.ScalableTargets[0].MinCapacity) == int32(cfg.Scaling.MinTasks) && aws.ToInt32(tg.ScalableTargets[0].MaxCapacity) == int32(cfg.Scaling.MaxTasks)

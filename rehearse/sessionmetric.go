@@ -62,7 +62,7 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto
 	lambdaEnv := map[string]string{ // as the stack sets them
 		sessionmodel.EnvTableName: table,
 		sessionmodel.EnvCluster:   cfg.NamePrefix,
-		sessionmodel.EnvService:   cfg.NamePrefix + "-shiny",
+		sessionmodel.EnvService:   serviceName(cfg, "shiny"),
 		sessionmodel.EnvNamespace: sessionmodel.MetricNamespace,
 	}
 	getenv := func(k string) string {
@@ -101,6 +101,6 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto
 func dimensions(cfg stacks.Config) []cwtypes.Dimension {
 	return []cwtypes.Dimension{
 		{Name: aws.String(sessionmodel.DimensionCluster), Value: aws.String(cfg.NamePrefix)},
-		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String(cfg.NamePrefix + "-shiny")},
+		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String(serviceName(cfg, "shiny"))},
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/logoutconfig"
 )
 
 var (
@@ -18,7 +20,6 @@ var (
 	vpcIDRE        = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
 	subnetIDRE     = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
 	imageTagRE     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	cognitoRE      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	bucketRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	dynamoTableRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 	keyPrefixRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
@@ -86,7 +87,7 @@ func (c Config) Validate() error {
 	if c.KeepImages < 1 || c.KeepImages > 1000 {
 		bad("keepImages", c.KeepImages, "must be from 1 to 1000")
 	}
-	if !cognitoRE.MatchString(c.CognitoDomainPrefix) {
+	if !logoutconfig.ValidDomainPrefix(c.CognitoDomainPrefix) {
 		bad("cognitoDomainPrefix", c.CognitoDomainPrefix, "must be 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen")
 	} else {
 		for _, reserved := range []string{"aws", "amazon", "cognito"} {

@@ -113,17 +113,24 @@ func (p *Props) defaults() {
 	}
 }
 
+// WWWHost is the www host name, redirected to Domain.
+func (p Props) WWWHost() string { return "www." + p.Domain }
+
 // Hosts returns the apex and www host names.
-func (p Props) Hosts() []string { return []string{p.Domain, "www." + p.Domain} }
+func (p Props) Hosts() []string { return []string{p.Domain, p.WWWHost()} }
 
 // CallbackURLs are the Cognito callbacks of the ALB's authenticate action, per host.
-func (p Props) CallbackURLs() []string {
-	return []string{"https://" + p.Domain + "/oauth2/idpresponse", "https://www." + p.Domain + "/oauth2/idpresponse"}
-}
+func (p Props) CallbackURLs() []string { return p.urls("/oauth2/idpresponse") }
 
 // LogoutURLs are where Cognito may send users after signing out, per host.
-func (p Props) LogoutURLs() []string {
-	return []string{"https://" + p.Domain + LoggedOutPath, "https://www." + p.Domain + LoggedOutPath}
+func (p Props) LogoutURLs() []string { return p.urls(LoggedOutPath) }
+
+func (p Props) urls(path string) []string {
+	var out []string
+	for _, h := range p.Hosts() {
+		out = append(out, "https://"+h+path)
+	}
+	return out
 }
 
 // NewCognitoAuthALB creates the ALB, certificate and Cognito resources under
@@ -206,7 +213,7 @@ func NewCognitoAuthALB(scope constructs.Construct, id string, props Props) (*Cog
 func (a *CognitoAuthALB) certificate(ns constructs.Construct, props Props) {
 	a.Certificate = acmcertificate.NewAcmCertificate(ns, jsii.String("Certificate"), &acmcertificate.AcmCertificateConfig{
 		DomainName:              jsii.String(props.Domain),
-		SubjectAlternativeNames: jsii.Strings("www." + props.Domain),
+		SubjectAlternativeNames: jsii.Strings(props.WWWHost()),
 		ValidationMethod:        jsii.String("DNS"),
 		Lifecycle:               &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 	})
@@ -357,7 +364,7 @@ func (a *CognitoAuthALB) Route(routes Routes) error {
 		ListenerArn: a.HTTPSListener.Arn(),
 		Priority:    jsii.Number(PriorityWWW),
 		Condition: []*lblistenerrule.LbListenerRuleCondition{{
-			HostHeader: &lblistenerrule.LbListenerRuleConditionHostHeader{Values: jsii.Strings("www." + p.Domain)},
+			HostHeader: &lblistenerrule.LbListenerRuleConditionHostHeader{Values: jsii.Strings(p.WWWHost())},
 		}},
 		Action: []*lblistenerrule.LbListenerRuleAction{{
 			Type: jsii.String("redirect"),

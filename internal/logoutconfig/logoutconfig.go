@@ -59,6 +59,10 @@ type Config struct {
 	SignInURL           string // absolute https URL offered to sign in again
 }
 
+// ValidDomainPrefix tells whether s is a valid Cognito user pool domain
+// prefix (the stack's config validation uses it too).
+func ValidDomainPrefix(s string) bool { return domainPrefixRE.MatchString(s) }
+
 var (
 	// Cognito user pool domain prefixes: lowercase letters, digits and
 	// hyphens, 1-63 characters, no leading or trailing hyphen.
