@@ -195,8 +195,9 @@ func checkDeployment(ctx context.Context, cl clients, cfg stacks.Config, outputs
 	}
 	logout, www := byPriority[fmt.Sprint(cognitoauthalb.PriorityLogout)], byPriority[fmt.Sprint(cognitoauthalb.PriorityWWW)]
 	c.expect(len(logout.Actions) == 1 && logout.Actions[0].Type == elbtypes.ActionTypeEnumForward && aws.ToString(logout.Actions[0].TargetGroupArn) == tgARN["logout"] &&
-		len(logout.Conditions) == 1 && slices.Equal(pathPatterns(logout.Conditions[0]), []string{cognitoauthalb.LogoutPath, cognitoauthalb.LoggedOutPath}),
-		"rule %d: /logout and /logged-out go to the logout server without authentication", cognitoauthalb.PriorityLogout)
+		len(logout.Conditions) == 2 && slices.Equal(conditionValues(logout.Conditions, "host-header"), []string{cfg.Domain}) &&
+		slices.Equal(conditionValues(logout.Conditions, "path-pattern"), []string{cognitoauthalb.LogoutPath, cognitoauthalb.LoggedOutPath}),
+		"rule %d: /logout and /logged-out on %s (not www, which is redirected first) go to the logout server without authentication", cognitoauthalb.PriorityLogout, cfg.Domain)
 	c.expect(len(www.Actions) == 1 && www.Actions[0].RedirectConfig != nil && aws.ToString(www.Actions[0].RedirectConfig.Host) == cfg.Domain,
 		"rule %d: www.%s redirects to %s, after the logout rule", cognitoauthalb.PriorityWWW, cfg.Domain, cfg.Domain)
 
@@ -208,11 +209,22 @@ func checkDeployment(ctx context.Context, cl clients, cfg stacks.Config, outputs
 	return errors.Join(c.errs...)
 }
 
-func pathPatterns(c elbtypes.RuleCondition) []string {
-	if c.PathPatternConfig != nil {
-		return c.PathPatternConfig.Values
+// conditionValues returns the values of the rule's condition of that field
+// ("host-header", "path-pattern"), from its typed config or the legacy list.
+func conditionValues(conds []elbtypes.RuleCondition, field string) []string {
+	for _, c := range conds {
+		if aws.ToString(c.Field) != field {
+			continue
+		}
+		switch {
+		case c.PathPatternConfig != nil:
+			return c.PathPatternConfig.Values
+		case c.HostHeaderConfig != nil:
+			return c.HostHeaderConfig.Values
+		}
+		return c.Values
 	}
-	return c.Values
+	return nil
 }
 
 func findUserPool(ctx context.Context, cl clients, name string) (*cipUserPool, error) {

@@ -120,7 +120,14 @@ func TestListenerRulesOrderAndActions(t *testing.T) {
 	if !(logout["priority"].(float64) < www["priority"].(float64)) {
 		t.Errorf("logout rule priority %v must come before www redirect %v", logout["priority"], www["priority"])
 	}
-	paths := strs(m(m(l(logout["condition"])[0])["path_pattern"])["values"])
+	conds := l(logout["condition"])
+	if len(conds) != 2 {
+		t.Fatalf("logout rule conditions = %v, want a host and a path condition", conds)
+	}
+	if hosts := strs(m(m(conds[0])["host_header"])["values"]); !slices.Equal(hosts, []string{"shiny.example.com"}) {
+		t.Errorf("logout rule hosts = %v, want the apex only (www must be redirected first, to sign out where the cookie is)", hosts)
+	}
+	paths := strs(m(m(conds[1])["path_pattern"])["values"])
 	if !slices.Equal(paths, []string{"/logout", "/logged-out"}) {
 		t.Errorf("logout rule paths = %v", paths)
 	}

@@ -114,7 +114,7 @@ func (p *Props) defaults() {
 }
 
 // WWWHost is the www host name, redirected to Domain.
-func (p Props) WWWHost() string { return "www." + p.Domain }
+func (p Props) WWWHost() string { return WWWHost(p.Domain) }
 
 // Hosts returns the apex and www host names.
 func (p Props) Hosts() []string { return []string{p.Domain, p.WWWHost()} }
@@ -350,31 +350,48 @@ func (a *CognitoAuthALB) Route(routes Routes) error {
 			},
 		},
 	})
-	a.LogoutRule = lblistenerrule.NewLbListenerRule(a.ns, jsii.String("LogoutRule"), &lblistenerrule.LbListenerRuleConfig{
-		ListenerArn: a.HTTPSListener.Arn(),
-		Priority:    jsii.Number(PriorityLogout),
-		Condition: []*lblistenerrule.LbListenerRuleCondition{{
-			PathPattern: &lblistenerrule.LbListenerRuleConditionPathPattern{Values: jsii.Strings(LogoutPath, LoggedOutPath)},
-		}},
-		Action: []*lblistenerrule.LbListenerRuleAction{{
-			Type: jsii.String("forward"), TargetGroupArn: jsii.String(routes.LogoutTargetGroupARN),
-		}},
-	})
-	a.WWWRedirectRule = lblistenerrule.NewLbListenerRule(a.ns, jsii.String("WWWRedirectRule"), &lblistenerrule.LbListenerRuleConfig{
-		ListenerArn: a.HTTPSListener.Arn(),
-		Priority:    jsii.Number(PriorityWWW),
-		Condition: []*lblistenerrule.LbListenerRuleCondition{{
-			HostHeader: &lblistenerrule.LbListenerRuleConditionHostHeader{Values: jsii.Strings(p.WWWHost())},
-		}},
-		Action: []*lblistenerrule.LbListenerRuleAction{{
+	targets := map[Target]string{TargetApp: routes.AppTargetGroupARN, TargetLogout: routes.LogoutTargetGroupARN}
+	for _, r := range ListenerRules(p.Domain) {
+		rule := a.rule(r, targets)
+		switch r.ID {
+		case "LogoutRule":
+			a.LogoutRule = rule
+		case "WWWRedirectRule":
+			a.WWWRedirectRule = rule
+		}
+	}
+	return nil
+}
+
+// rule renders one listener rule of the HTTPS listener.
+func (a *CognitoAuthALB) rule(r Rule, targets map[Target]string) lblistenerrule.LbListenerRule {
+	var conds []*lblistenerrule.LbListenerRuleCondition
+	if len(r.HostHeaders) > 0 {
+		conds = append(conds, &lblistenerrule.LbListenerRuleCondition{
+			HostHeader: &lblistenerrule.LbListenerRuleConditionHostHeader{Values: jsii.Strings(r.HostHeaders...)},
+		})
+	}
+	if len(r.PathPatterns) > 0 {
+		conds = append(conds, &lblistenerrule.LbListenerRuleCondition{
+			PathPattern: &lblistenerrule.LbListenerRuleConditionPathPattern{Values: jsii.Strings(r.PathPatterns...)},
+		})
+	}
+	action := &lblistenerrule.LbListenerRuleAction{Type: jsii.String("forward"), TargetGroupArn: jsii.String(targets[r.Forward])}
+	if r.RedirectHost != "" {
+		action = &lblistenerrule.LbListenerRuleAction{
 			Type: jsii.String("redirect"),
 			Redirect: &lblistenerrule.LbListenerRuleActionRedirect{
-				Host: jsii.String(p.Domain), Protocol: jsii.String("HTTPS"), Port: jsii.String("443"),
+				Host: jsii.String(r.RedirectHost), Protocol: jsii.String("HTTPS"), Port: jsii.String("443"),
 				Path: jsii.String("/#{path}"), Query: jsii.String("#{query}"), StatusCode: jsii.String("HTTP_301"),
 			},
-		}},
+		}
+	}
+	return lblistenerrule.NewLbListenerRule(a.ns, jsii.String(r.ID), &lblistenerrule.LbListenerRuleConfig{
+		ListenerArn: a.HTTPSListener.Arn(),
+		Priority:    jsii.Number(float64(r.Priority)),
+		Condition:   conds,
+		Action:      []*lblistenerrule.LbListenerRuleAction{action},
 	})
-	return nil
 }
 
 // URL is the app's address.

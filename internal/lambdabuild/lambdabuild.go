@@ -18,7 +18,7 @@ import (
 
 // Package is a built Lambda.
 type Package struct {
-	// ZipPath is the zip holding the executable "bootstrap".
+	// ZipPath is the zip holding the executable "bootstrap" (an absolute path).
 	ZipPath string
 	// SHA256 is base64(sha256(zip)), the form Lambda's source_code_hash takes.
 	SHA256 string
@@ -28,6 +28,12 @@ type Package struct {
 // linux/arm64 into outDir/NAME.zip. It needs the go command, which synth
 // already needs.
 func Build(importPath, outDir, name string) (Package, error) {
+	// An absolute ZipPath: cdktf resolves a relative asset path against a
+	// folder of its own choosing, not the working directory.
+	outDir, err := filepath.Abs(outDir)
+	if err != nil {
+		return Package{}, err
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return Package{}, err
 	}
