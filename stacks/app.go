@@ -147,15 +147,7 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 		Name:  "logout",
 		Image: logoutImage.Ref(),
 		Port:  LogoutPort,
-		Environment: map[string]string{
-			logoutconfig.EnvPort:                fmt.Sprint(LogoutPort),
-			logoutconfig.EnvAuthCookieName:      cognitoauthalb.SessionCookieName,
-			logoutconfig.EnvCognitoDomainPrefix: *s.ALB.UserPoolDomain.Domain(),
-			logoutconfig.EnvCognitoRegion:       cfg.Region,
-			logoutconfig.EnvCognitoClientID:     *s.ALB.UserPoolClient.Id(),
-			logoutconfig.EnvLogoutRedirectURI:   "https://" + cfg.Domain + cognitoauthalb.LoggedOutPath,
-			logoutconfig.EnvSignInURL:           "https://" + cfg.Domain + "/",
-		},
+		Environment: LogoutEnvironment(s.ALB.URL(), cfg.Region, *s.ALB.UserPoolDomain.Domain(), *s.ALB.UserPoolClient.Id()),
 		HealthCheck: []string{"CMD", "/logout", "-healthcheck"},
 	}}
 	if s.Logout, err = shinyservice.NewShinyService(stack, "logout", logoutProps); err != nil {
