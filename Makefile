@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV_SH := source scripts/env.sh
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help setup synth test unit validate repro rehearse scan push-image clean
+.PHONY: help setup synth test unit validate repro rehearse scan push-image clean docs lint
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,11 +28,25 @@ unit: ## go vet + all Go tests (the rehearsal included)
 validate: synth ## terraform init (provider mirror) + terraform validate of every synthesized stack
 	scripts/validate.sh
 
+docs: ## regenerate the README's settings and outputs tables from the code
+	@$(ENV_SH); go run ./internal/docgen
+
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ACTIONLINT  = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+lint: ## go.mod tidy, gofmt, staticcheck, actionlint on the sample workflow, README tables current
+	@go mod tidy -diff >/dev/null || { go mod tidy -diff; echo "go.mod/go.sum are not tidy: run go mod tidy" >&2; exit 1; }
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w on the files above" >&2; exit 1; }
+	go run $(STATICCHECK) $(PKGS)
+	go run $(ACTIONLINT) docs/github-actions-deploy.yml
+	@$(ENV_SH); go run ./internal/docgen -check
+
 repro: ## two synths from two folders must be byte-identical
 	scripts/repro.sh
 
-test: ## everything CI runs: tools check, Go tests (with the rehearsal), synth + terraform validate, reproducibility, security scan
+test: ## everything CI runs: tools check, lint, Go tests (with the rehearsal), synth + terraform validate, reproducibility, security scan
 	scripts/check-tools.sh
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) validate
 	$(MAKE) repro

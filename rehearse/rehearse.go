@@ -146,12 +146,16 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 	}
 
 	r.step("check the deployed resources through the AWS APIs")
-	if err := checkDeployment(ctx, clients, cfg, r.outputs(ctx), out); err != nil {
+	names, err := r.outputs(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if err := checkDeployment(ctx, clients, cfg, names, out); err != nil {
 		return rep, err
 	}
 
 	r.step("run the sessionmetric handler in-process against the deployed table")
-	if err := checkSessionMetric(ctx, clients, cfg, r.moto, out); err != nil {
+	if err := checkSessionMetric(ctx, clients, cfg, names, r.moto, out); err != nil {
 		return rep, err
 	}
 
@@ -290,20 +294,6 @@ func (r *rehearsal) savePlanJSON(ctx context.Context, stack string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, stack+".plan.json"), []byte(js), 0o644)
-}
-
-func (r *rehearsal) outputs(ctx context.Context) map[string]any {
-	js, err := r.terraform(ctx, stacks.StackApp, "output", "-json")
-	if err != nil {
-		return nil
-	}
-	var raw map[string]struct{ Value any }
-	_ = json.Unmarshal([]byte(js), &raw)
-	out := map[string]any{}
-	for k, v := range raw {
-		out[k] = v.Value
-	}
-	return out
 }
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)

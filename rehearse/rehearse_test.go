@@ -77,7 +77,7 @@ func TestMissingImageFailsAtPlan(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	cfg := stacks.DefaultConfig("dev")
-	for _, img := range stacks.Images {
+	for _, img := range stacks.ImageSpecs {
 		want := stacks.MissingImageMessage(cfg.RepositoryName(img.Name), cfg.ImageTag)
 		if !strings.Contains(rep.AppDeployError, want) {
 			t.Errorf("app deploy output lacks %q:\n%s", want, rep.AppDeployError)

@@ -30,9 +30,9 @@ import (
 // metric, dimensions included. moto runs no service tasks, so every item
 // belongs to a task that is gone: the handler must publish 0 sessions per
 // task over 0 running tasks and delete the items.
-func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto *motoserver.Server, out io.Writer) error {
+func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, names deployedNames, moto *motoserver.Server, out io.Writer) error {
 	c := &checker{out: out}
-	table := sessionscaling.TableName(cfg.NamePrefix)
+	table := names.Table
 	now := time.Now()
 	items := []sessionmodel.Item{
 		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+cfg.NamePrefix+"/gone1", 4, now),
@@ -61,8 +61,8 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto
 	}
 	lambdaEnv := map[string]string{ // as the stack sets them
 		sessionmodel.EnvTableName: table,
-		sessionmodel.EnvCluster:   cfg.NamePrefix,
-		sessionmodel.EnvService:   serviceName(cfg, "shiny"),
+		sessionmodel.EnvCluster:   names.Cluster,
+		sessionmodel.EnvService:   names.ShinyService,
 		sessionmodel.EnvNamespace: sessionmodel.MetricNamespace,
 	}
 	getenv := func(k string) string {
@@ -85,22 +85,24 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto
 	if c.must(err, "scan the session table") {
 		c.expect(len(scan.Items) == 0, "the session table is empty afterwards (%d items)", len(scan.Items))
 	}
-	alarms, err := cl.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{cfg.NamePrefix + "-sessions-high"}})
-	if cfg.Scaling.Mode == stacks.ScalingSessions && c.must(err, "describe the scale-out alarm") && len(alarms.MetricAlarms) == 1 {
-		a := alarms.MetricAlarms[0]
-		v, err := waitForDatapoint(ctx, cl.cw, aws.ToString(a.Namespace), aws.ToString(a.MetricName), a.Dimensions)
-		c.expect(err == nil && v == 0, "the scale-out alarm's own metric and dimensions have the published datapoint (%v, %v)", v, err)
+	if cfg.Scaling.Mode == sessionscaling.ModeSessions && len(names.Alarms) > 0 {
+		alarms, err := cl.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: names.Alarms[:1]})
+		if c.must(err, "describe the scale-out alarm") && c.expect(len(alarms.MetricAlarms) == 1, "the scale-out alarm %s exists", names.Alarms[0]) {
+			a := alarms.MetricAlarms[0]
+			v, err := waitForDatapoint(ctx, cl.cw, aws.ToString(a.Namespace), aws.ToString(a.MetricName), a.Dimensions)
+			c.expect(err == nil && v == 0, "the scale-out alarm's own metric and dimensions have the published datapoint (%v, %v)", v, err)
+		}
 	}
 	for _, metric := range []string{sessionmodel.MetricActiveSessions, sessionmodel.MetricRunningTasks} {
-		_, err := waitForDatapoint(ctx, cl.cw, sessionmodel.MetricNamespace, metric, dimensions(cfg))
+		_, err := waitForDatapoint(ctx, cl.cw, sessionmodel.MetricNamespace, metric, dimensions(names))
 		c.expect(err == nil, "%s was published (%v)", metric, err)
 	}
 	return errors.Join(c.errs...)
 }
 
-func dimensions(cfg stacks.Config) []cwtypes.Dimension {
+func dimensions(names deployedNames) []cwtypes.Dimension {
 	return []cwtypes.Dimension{
-		{Name: aws.String(sessionmodel.DimensionCluster), Value: aws.String(cfg.NamePrefix)},
-		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String(serviceName(cfg, "shiny"))},
+		{Name: aws.String(sessionmodel.DimensionCluster), Value: aws.String(names.Cluster)},
+		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String(names.ShinyService)},
 	}
 }

@@ -2,8 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -49,37 +47,83 @@ func MissingImageMessage(repository, tag string) string {
 	return fmt.Sprintf("ECR repository %s holds no tagged image (nothing pushed yet, or its newest image is untagged), so image tag %q cannot be deployed. Push the images first: run `make push-image` after `cdktf deploy ecr`, then `cdktf deploy app` again.", repository, tag)
 }
 
+// Assets are what the app stack packages from this repository. The caller
+// builds them once (BuildAssets) before the stacks, so a failed build writes
+// no synth output and tests build them once for many synths.
+type Assets struct {
+	// SessionMetric is the sessionmetric Lambda.
+	SessionMetric lambdabuild.Package
+}
+
+// SessionMetricPackage is the sessionmetric Lambda's Go package.
+const SessionMetricPackage = "github.com/shinyfargate/shiny-cdktf/sessionmetric"
+
+// BuildAssets builds the assets under dir (e.g. .cache; only their content
+// reaches cdktf.out).
+func BuildAssets(dir string) (Assets, error) {
+	lambda, err := lambdabuild.Build(SessionMetricPackage, dir+"/lambda", "sessionmetric")
+	return Assets{SessionMetric: lambda}, err
+}
+
 // AppStack holds everything that runs the app: ALB, Cognito, ECS services,
 // logs and autoscaling. It is deployed after the images are pushed.
 type AppStack struct {
 	Stack   cdktf.TerraformStack
 	Cluster ecscluster.EcsCluster
-	Images  map[string]Image
+	// Pinned are the images by name (ImageShiny, ...), pinned to their digests.
+	Pinned  map[string]Image
 	ALB     *cognitoauthalb.CognitoAuthALB
 	Shiny   *shinyservice.ShinyService
 	Logout  *shinyservice.ShinyService
 	Scaling *sessionscaling.SessionScaling
 }
 
-// SessionMetricPackage is the Lambda built at synth time.
-const SessionMetricPackage = "github.com/shinyfargate/shiny-cdktf/sessionmetric"
-
-// lambdaBuildDir holds the built Lambda zip (relative to the working
-// directory; only its content reaches cdktf.out).
-const lambdaBuildDir = ".cache/lambda"
-
-// buildSessionMetric builds the Lambda once per process (tests synthesize many stacks).
-var buildSessionMetric = sync.OnceValues(func() (lambdabuild.Package, error) {
-	return lambdabuild.Build(SessionMetricPackage, lambdaBuildDir, "sessionmetric")
-})
-
 // NewAppStack builds the app stack for cfg.
-func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
-	s := &AppStack{Stack: newStack(scope, StackApp, cfg), Images: map[string]Image{}}
-	stack := s.Stack
+func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppStack, error) {
+	s := &AppStack{Stack: newStack(scope, StackApp, cfg)}
+	net := network(s.Stack, cfg)
+	s.Pinned = pinImages(s.Stack, cfg)
+	s.Cluster = ecscluster.NewEcsCluster(s.Stack, jsii.String("cluster"), &ecscluster.EcsClusterConfig{
+		Name:    jsii.String(cfg.NamePrefix),
+		Setting: []*ecscluster.EcsClusterSetting{{Name: jsii.String("containerInsights"), Value: jsii.String("enabled")}},
+	})
 
-	vpcID, vpcCIDR, subnetIDs := network(stack, cfg)
-	for _, spec := range Images {
+	var err error
+	if s.ALB, err = cognitoauthalb.NewCognitoAuthALB(s.Stack, "alb", cognitoauthalb.Props{
+		Settings: cfg.Settings, NamePrefix: cfg.NamePrefix,
+		VpcID: net.vpcID, SubnetIDs: net.subnetIDs, VpcCIDR: net.cidr,
+	}); err != nil {
+		return nil, err
+	}
+	if s.Logout, err = shinyservice.NewShinyService(s.Stack, "logout", s.logoutProps(cfg, net)); err != nil {
+		return nil, err
+	}
+	if err := s.ALB.AddService(cognitoauthalb.TargetLogout, s.Logout); err != nil {
+		return nil, err
+	}
+	if s.Shiny, err = shinyservice.NewShinyService(s.Stack, "shiny", s.shinyProps(cfg, net)); err != nil {
+		return nil, err
+	}
+	if err := s.ALB.AddService(cognitoauthalb.TargetApp, s.Shiny); err != nil {
+		return nil, err
+	}
+	if s.Scaling, err = sessionscaling.NewSessionScaling(s.Stack, "scaling", sessionscaling.Props{
+		Settings: cfg.Scaling, NamePrefix: cfg.NamePrefix, Region: cfg.Region,
+		ClusterName: *s.Cluster.Name(), ClusterARN: *s.Cluster.Arn(), Service: s.Shiny,
+		Lambda: assets.SessionMetric, LogRetentionDays: cfg.LogRetentionDays,
+		LoadBalancerARNSuffix: *s.ALB.LoadBalancer.ArnSuffix(),
+	}); err != nil {
+		return nil, err
+	}
+	s.outputs(cfg)
+	return s, nil
+}
+
+// pinImages looks up each pushed image by tag, failing the plan with what to
+// do when it is missing.
+func pinImages(stack cdktf.TerraformStack, cfg Config) map[string]Image {
+	pinned := map[string]Image{}
+	for _, spec := range ImageSpecs {
 		repoName := cfg.RepositoryName(spec.Name)
 		repo := dataawsecrrepository.NewDataAwsEcrRepository(stack, jsii.String("repository-"+spec.Name), &dataawsecrrepository.DataAwsEcrRepositoryConfig{
 			Name: jsii.String(repoName),
@@ -96,78 +140,55 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 			RepositoryName: repo.Name(),
 			ImageTag:       jsii.String(cfg.ImageTag),
 		})
-		s.Images[spec.Name] = Image{Repository: repo, Tagged: img}
+		pinned[spec.Name] = Image{Repository: repo, Tagged: img}
 	}
+	return pinned
+}
 
-	s.Cluster = ecscluster.NewEcsCluster(stack, jsii.String("cluster"), &ecscluster.EcsClusterConfig{
-		Name: jsii.String(cfg.NamePrefix),
-		Setting: []*ecscluster.EcsClusterSetting{{
-			Name: jsii.String("containerInsights"), Value: jsii.String("enabled"),
-		}},
-	})
-
-	var err error
-	s.ALB, err = cognitoauthalb.NewCognitoAuthALB(stack, "alb", cognitoauthalb.Props{
-		NamePrefix:          cfg.NamePrefix,
-		Domain:              cfg.Domain,
-		HostedZoneID:        cfg.HostedZoneID,
-		VpcID:               vpcID,
-		SubnetIDs:           subnetIDs,
-		VpcCIDR:             vpcCIDR,
-		TargetPorts:         slices.Compact(slices.Sorted(slices.Values([]int{SessionAgentPort, LogoutPort}))),
-		IngressCIDRs:        cfg.AllowedIngressCIDRs,
-		IdleTimeout:         time.Duration(cfg.IdleTimeoutSeconds) * time.Second,
-		SessionTimeout:      time.Duration(cfg.AuthSessionTimeoutSeconds) * time.Second,
-		CognitoDomainPrefix: cfg.CognitoDomainPrefix,
-		DeletionProtection:  cfg.DeletionProtection,
-	})
-	if err != nil {
-		return nil, err
+// serviceProps are the props both services share.
+func (s *AppStack) serviceProps(cfg Config, net networkIDs, name string, size shinyservice.Size, images ...string) shinyservice.Props {
+	var repos []string
+	for _, img := range images {
+		repos = append(repos, *s.Pinned[img].Repository.Arn())
 	}
-
-	common := shinyservice.Props{
-		NamePrefix:         cfg.NamePrefix,
-		Region:             cfg.Region,
-		ClusterARN:         *s.Cluster.Arn(),
-		VpcID:              vpcID,
-		SubnetIDs:          subnetIDs,
-		AssignPublicIP:     cfg.VpcID == "", // the default VPC's subnets are public and have no NAT
-		ALBSecurityGroupID: *s.ALB.SecurityGroup.Id(),
-		LogRetentionDays:   cfg.LogRetentionDays,
+	return shinyservice.Props{
+		Name: name, NamePrefix: cfg.NamePrefix, Region: cfg.Region, Size: size,
+		ClusterARN: *s.Cluster.Arn(), VpcID: net.vpcID, SubnetIDs: net.subnetIDs,
+		AssignPublicIP:      cfg.VpcID == "", // the default VPC's subnets are public and have no NAT
+		ALBSecurityGroupID:  *s.ALB.SecurityGroup.Id(),
+		LogRetentionDays:    cfg.LogRetentionDays,
+		ImageRepositoryARNs: repos,
 	}
+}
 
-	logoutImage := s.Images[ImageLogout]
-	logoutProps := common
-	logoutProps.Name = "logout"
-	logoutProps.CPU, logoutProps.MemoryMiB, logoutProps.DesiredCount = cfg.Logout.CPU, cfg.Logout.MemoryMiB, cfg.Logout.DesiredCount
-	logoutProps.ImageRepositoryARNs = []string{*logoutImage.Repository.Arn()}
-	logoutProps.TargetContainer = "logout"
-	logoutProps.HealthCheckPath = "/healthz"
-	logoutProps.Containers = []shinyservice.Container{{
-		Name:  "logout",
-		Image: logoutImage.Ref(),
-		Port:  LogoutPort,
+// logoutProps run the logout server, configured as logoutconfig reads it.
+func (s *AppStack) logoutProps(cfg Config, net networkIDs) shinyservice.Props {
+	p := s.serviceProps(cfg, net, "logout", cfg.Logout, ImageLogout)
+	p.TargetContainer = "logout"
+	p.HealthCheckPath = "/healthz"
+	p.Containers = []shinyservice.Container{{
+		Name:        "logout",
+		Image:       s.Pinned[ImageLogout].Ref(),
+		Port:        LogoutPort,
 		Environment: LogoutEnvironment(s.ALB.URL(), cfg.Region, *s.ALB.UserPoolDomain.Domain(), *s.ALB.UserPoolClient.Id()),
 		HealthCheck: []string{"CMD", "/logout", "-healthcheck"},
 	}}
-	if s.Logout, err = shinyservice.NewShinyService(stack, "logout", logoutProps); err != nil {
-		return nil, err
-	}
+	return p
+}
 
-	shinyImage, agentImage := s.Images[ImageShiny], s.Images[ImageSessionAgent]
-	shinyProps := common
-	shinyProps.Name = "shiny"
-	shinyProps.CPU, shinyProps.MemoryMiB, shinyProps.DesiredCount = cfg.Shiny.CPU, cfg.Shiny.MemoryMiB, cfg.Shiny.DesiredCount
-	shinyProps.ImageRepositoryARNs = []string{*shinyImage.Repository.Arn(), *agentImage.Repository.Arn()}
-	shinyProps.TargetContainer = "session-agent"
-	shinyProps.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
-	shinyProps.StickinessDuration = 24 * time.Hour
-	shinyProps.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
-	shinyProps.Containers = []shinyservice.Container{
+// shinyProps run the Shiny app behind the session sidecar, which alone
+// receives the ALB's traffic and proxies it to Shiny on localhost.
+func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
+	p := s.serviceProps(cfg, net, "shiny", cfg.Shiny, ImageShiny, ImageSessionAgent)
+	p.TargetContainer = "session-agent"
+	p.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
+	p.StickinessDuration = 24 * time.Hour
+	p.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
+	p.Containers = []shinyservice.Container{
 		{
 			// No port mapping: only the sidecar, on localhost, reaches Shiny.
 			Name:        "shiny",
-			Image:       shinyImage.Ref(),
+			Image:       s.Pinned[ImageShiny].Ref(),
 			Environment: map[string]string{"SHINY_HOST": "127.0.0.1", "SHINY_PORT": fmt.Sprint(ShinyPort)},
 			// wget is in the image for this check (docker/shiny/Dockerfile).
 			HealthCheck:            []string{"CMD", "wget", "-q", "-O", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", ShinyPort)},
@@ -175,7 +196,7 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 		},
 		{
 			Name:  "session-agent",
-			Image: agentImage.Ref(),
+			Image: s.Pinned[ImageSessionAgent].Ref(),
 			Port:  SessionAgentPort,
 			Environment: map[string]string{
 				sessionmodel.EnvAgentPort:   fmt.Sprint(SessionAgentPort),
@@ -186,59 +207,20 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 			DependsOnHealthy: []string{"shiny"},
 		},
 	}
-	if s.Shiny, err = shinyservice.NewShinyService(stack, "shiny", shinyProps); err != nil {
-		return nil, err
-	}
-
-	if err := s.ALB.Route(cognitoauthalb.Routes{
-		AppTargetGroupARN:    *s.Shiny.TargetGroup.Arn(),
-		LogoutTargetGroupARN: *s.Logout.TargetGroup.Arn(),
-	}); err != nil {
-		return nil, err
-	}
-
-	lambda, err := buildSessionMetric()
-	if err != nil {
-		return nil, err
-	}
-	if s.Scaling, err = sessionscaling.NewSessionScaling(stack, "scaling", sessionscaling.Props{
-		NamePrefix:            cfg.NamePrefix,
-		Region:                cfg.Region,
-		ClusterName:           *s.Cluster.Name(),
-		ClusterARN:            *s.Cluster.Arn(),
-		ServiceName:           *s.Shiny.Service.Name(),
-		TaskRoleName:          *s.Shiny.TaskRole.Name(),
-		LambdaZip:             lambda.ZipPath,
-		LambdaZipSHA256:       lambda.SHA256,
-		Mode:                  cfg.Scaling.Mode,
-		MinTasks:              cfg.Scaling.MinTasks,
-		MaxTasks:              cfg.Scaling.MaxTasks,
-		ScaleOutAbove:         cfg.Scaling.ScaleOutAbove,
-		ScaleInBelow:          cfg.Scaling.ScaleInBelow,
-		CPUTargetPercent:      cfg.Scaling.CPUTargetPercent,
-		LogRetentionDays:      cfg.LogRetentionDays,
-		LoadBalancerARNSuffix: *s.ALB.LoadBalancer.ArnSuffix(),
-		TargetGroupARNSuffix:  *s.Shiny.TargetGroup.ArnSuffix(),
-	}); err != nil {
-		return nil, err
-	}
-
-	// A service registers targets only once its target group is behind a
-	// listener, and its tasks need their roles' policies from the first start
-	// to the last stop (image pull, logs, the sidecar's writes).
-	s.Logout.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule), address(s.Logout.ExecutionPolicy)))
-	s.Shiny.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule), address(s.Shiny.ExecutionPolicy), address(s.Scaling.AgentPolicy)))
-
-	s.outputs(cfg)
-	return s, nil
+	return p
 }
 
-// network returns the VPC, its address range and the subnets: configured,
-// or the default VPC's.
-func network(stack cdktf.TerraformStack, cfg Config) (vpcID, cidr string, subnetIDs []string) {
+// networkIDs are the VPC, its address range and the subnets.
+type networkIDs struct {
+	vpcID, cidr string
+	subnetIDs   []string
+}
+
+// network returns the configured VPC and subnets, or the default VPC's.
+func network(stack cdktf.TerraformStack, cfg Config) networkIDs {
 	if cfg.VpcID != "" {
 		vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("vpc"), &dataawsvpc.DataAwsVpcConfig{Id: jsii.String(cfg.VpcID)})
-		return cfg.VpcID, *vpc.CidrBlock(), cfg.SubnetIDs
+		return networkIDs{cfg.VpcID, *vpc.CidrBlock(), cfg.SubnetIDs}
 	}
 	vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("default-vpc"), &dataawsvpc.DataAwsVpcConfig{Default: jsii.Bool(true)})
 	subnets := dataawssubnets.NewDataAwsSubnets(stack, jsii.String("default-subnets"), &dataawssubnets.DataAwsSubnetsConfig{
@@ -247,36 +229,9 @@ func network(stack cdktf.TerraformStack, cfg Config) (vpcID, cidr string, subnet
 			{Name: jsii.String("default-for-az"), Values: jsii.Strings("true")},
 		},
 	})
-	return *vpc.Id(), *vpc.CidrBlock(), jsii2strings(subnets.Ids())
-}
-
-// address is a resource's Terraform address (TYPE.NAME), for depends_on.
-func address(r cdktf.TerraformResource) string {
-	return *r.TerraformResourceType() + "." + *r.FriendlyUniqueId()
-}
-
-func jsii2strings(list *[]*string) []string {
-	var out []string
-	for _, s := range *list {
-		out = append(out, *s)
+	var ids []string
+	for _, id := range *subnets.Ids() {
+		ids = append(ids, *id)
 	}
-	return out
-}
-
-func (s *AppStack) outputs(cfg Config) {
-	st := s.Stack
-	output(st, "app_url", "Where users open the app", s.ALB.URL())
-	output(st, "alb_dns_name", "The ALB's DNS name (point DOMAIN and www.DOMAIN at it without a hosted zone)", s.ALB.LoadBalancer.DnsName())
-	output(st, "user_pool_id", "Cognito user pool id", s.ALB.UserPool.Id())
-	output(st, "user_pool_client_id", "Cognito app client id used by the ALB", s.ALB.UserPoolClient.Id())
-	output(st, "hosted_ui_domain", "Cognito hosted sign-in domain", s.ALB.HostedUIDomain(cfg.Region))
-	output(st, "cluster_name", "ECS cluster", s.Cluster.Name())
-	output(st, "shiny_service_name", "ECS service of the Shiny app", s.Shiny.Service.Name())
-	output(st, "logout_service_name", "ECS service of the logout server", s.Logout.Service.Name())
-	output(st, "session_table_name", "DynamoDB table of per-task session counts", s.Scaling.Table.Name())
-	output(st, "sessionmetric_function_name", "Lambda that publishes SessionsPerTask every minute", s.Scaling.Function.FunctionName())
-	output(st, "dashboard_name", "CloudWatch dashboard of sessions, tasks, CPU, memory and ALB 5xx", s.Scaling.Dashboard.DashboardName())
-	if cfg.HostedZoneID == "" {
-		output(st, "certificate_validation_records", "Create these DNS records to validate the certificate (no hosted zone configured)", s.ALB.Certificate.DomainValidationOptions())
-	}
+	return networkIDs{*vpc.Id(), *vpc.CidrBlock(), ids}
 }

@@ -281,8 +281,36 @@ func TestCognitoUserPool(t *testing.T) {
 		}
 	}
 	_, domain := app.ByPath(t, "aws_cognito_user_pool_domain", "app/alb/UserPoolDomain")
-	if domain["domain"] != "shiny-dev-login" || domain["user_pool_id"] != ref(app, t, "aws_cognito_user_pool", "app/alb/UserPool", "id") {
+	if domain["domain"] != defaultDomainPrefix(t, app) || domain["user_pool_id"] != ref(app, t, "aws_cognito_user_pool", "app/alb/UserPool", "id") {
 		t.Errorf("user pool domain = %v", domain)
+	}
+}
+
+// defaultDomainPrefix is the Cognito domain prefix of an environment that
+// sets none: NAMEPREFIX-login- and 8 hex digits of a hash of the account id,
+// looked up at plan time (unique across accounts, stable for one).
+func defaultDomainPrefix(t *testing.T, app synthtest.Synth) string {
+	t.Helper()
+	var account string
+	for name := range app.DataSources("aws_caller_identity") {
+		account = "data.aws_caller_identity." + name + ".account_id"
+	}
+	if account == "" {
+		t.Fatal("no data.aws_caller_identity: the default Cognito domain prefix needs the account id")
+	}
+	return "shiny-dev-login-${substr(sha256(" + account + "), 0, 8)}"
+}
+
+// An explicit cognitoDomainPrefix is used as given, without an account lookup.
+func TestExplicitCognitoDomainPrefix(t *testing.T) {
+	cfg := validConfig()
+	cfg.CognitoDomainPrefix = "acme-shiny-login"
+	_, app := synthBoth(t, cfg)
+	if _, domain := app.ByPath(t, "aws_cognito_user_pool_domain", "app/alb/UserPoolDomain"); domain["domain"] != "acme-shiny-login" {
+		t.Errorf("domain = %v, want acme-shiny-login", domain["domain"])
+	}
+	if ds := app.DataSources("aws_caller_identity"); len(ds) != 0 {
+		t.Errorf("data.aws_caller_identity = %v, want none with an explicit prefix", ds)
 	}
 }
 
@@ -362,8 +390,10 @@ func TestServicesOnFargateIgnoreDesiredCount(t *testing.T) {
 		if s["launch_type"] != "FARGATE" || s["cluster"] != "${aws_ecs_cluster.cluster.arn}" {
 			t.Errorf("%s: launch_type=%v cluster=%v", svc, s["launch_type"], s["cluster"])
 		}
-		if !slices.Equal(strs(m(s["lifecycle"])["ignore_changes"]), []string{"desired_count"}) {
-			t.Errorf("%s: lifecycle = %v, want desired_count ignored", svc, s["lifecycle"])
+		// Autoscaling owns the Shiny count; the logout server's count is Terraform's.
+		ignored := strs(m(s["lifecycle"])["ignore_changes"])
+		if wantIgnored := map[string][]string{"shiny": {"desired_count"}}[svc]; !slices.Equal(ignored, wantIgnored) {
+			t.Errorf("%s: lifecycle ignore_changes = %v, want %v", svc, ignored, wantIgnored)
 		}
 		cb := m(s["deployment_circuit_breaker"])
 		if cb["enable"] != true || cb["rollback"] != true {
@@ -373,12 +403,17 @@ func TestServicesOnFargateIgnoreDesiredCount(t *testing.T) {
 			name, _ := app.ByPath(t, typ, path)
 			return typ + "." + name
 		}
-		want := []string{addr("aws_lb_listener", "app/alb/HTTPSListener"), addr("aws_lb_listener_rule", "app/alb/LogoutRule"), addr("aws_iam_role_policy", "app/"+svc+"/ExecutionPolicy")}
-		if svc == "shiny" {
+		// The roles' policies exist from the first image pull and sidecar
+		// call; the target group is behind the listener (and its rule)
+		// before ECS registers targets.
+		want := []string{addr("aws_iam_role_policy", "app/"+svc+"/ExecutionPolicy"), addr("aws_lb_listener", "app/alb/HTTPSListener")}
+		if svc == "logout" {
+			want = append(want, addr("aws_lb_listener_rule", "app/alb/LogoutRule"))
+		} else {
 			want = append(want, addr("aws_iam_role_policy", "app/scaling/AgentPolicy"))
 		}
 		if got := strs(s["depends_on"]); !slices.Equal(got, want) {
-			t.Errorf("%s: depends_on = %v, want %v (listener, logout rule, the roles' policies)", svc, got, want)
+			t.Errorf("%s: depends_on = %v, want %v", svc, got, want)
 		}
 		nc := m(s["network_configuration"])
 		if nc["assign_public_ip"] != true {
@@ -440,7 +475,8 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("missing output %s", name)
 		}
 	}
-	if outs["app_url"]["value"] != "https://shiny.example.com" || outs["hosted_ui_domain"]["value"] != "shiny-dev-login.auth.us-east-1.amazoncognito.com" {
+	hostedUI := "${" + strings.Trim(ref(app, t, "aws_cognito_user_pool_domain", "app/alb/UserPoolDomain", "domain"), "${}") + "}.auth.us-east-1.amazoncognito.com"
+	if outs["app_url"]["value"] != "https://shiny.example.com" || outs["hosted_ui_domain"]["value"] != hostedUI {
 		t.Errorf("app_url=%v hosted_ui_domain=%v", outs["app_url"]["value"], outs["hosted_ui_domain"]["value"])
 	}
 }
@@ -469,16 +505,18 @@ func TestHostedZoneCreatesValidationAndAliasRecords(t *testing.T) {
 	}
 }
 
-func TestDeletionProtection(t *testing.T) {
-	for _, on := range []bool{false, true} {
+// Deletion protection is on unless allowDeletion says otherwise: the zero
+// value is the safe one.
+func TestAllowDeletion(t *testing.T) {
+	for _, allow := range []bool{false, true} {
 		cfg := validConfig()
-		cfg.DeletionProtection = on
+		cfg.AllowDeletion = allow
 		_, app := synthBoth(t, cfg)
 		_, lb := app.ByPath(t, "aws_lb", "app/alb/LoadBalancer")
 		_, pool := app.ByPath(t, "aws_cognito_user_pool", "app/alb/UserPool")
-		want := map[bool]string{false: "INACTIVE", true: "ACTIVE"}[on]
-		if lb["enable_deletion_protection"] != on || pool["deletion_protection"] != want {
-			t.Errorf("deletionProtection=%v: ALB %v, user pool %v", on, lb["enable_deletion_protection"], pool["deletion_protection"])
+		want := map[bool]string{false: "ACTIVE", true: "INACTIVE"}[allow]
+		if lb["enable_deletion_protection"] != !allow || pool["deletion_protection"] != want {
+			t.Errorf("allowDeletion=%v: ALB deletion protection %v, user pool %v", allow, lb["enable_deletion_protection"], pool["deletion_protection"])
 		}
 	}
 }

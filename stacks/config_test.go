@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 )
 
 func validConfig() Config {
@@ -18,11 +20,11 @@ func TestDefaultConfigIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("defaults must be valid with no config file: %v", err)
 	}
-	if cfg.Environment != "dev" || cfg.NamePrefix != "shiny-dev" || cfg.CognitoDomainPrefix != "shiny-dev-login" {
+	if cfg.Environment != "dev" || cfg.NamePrefix != "shiny-dev" || cfg.CognitoDomainPrefix != "" || cfg.AllowDeletion {
 		t.Errorf("unexpected defaults: %+v", cfg)
 	}
 	s := cfg.Scaling
-	if s.MinTasks != 1 || s.MaxTasks != 5 || s.ScaleOutAbove != 15 || s.ScaleInBelow != 3 || s.Mode != ScalingSessions {
+	if s.MinTasks != 1 || s.MaxTasks != 5 || s.ScaleOutAbove != 15 || s.ScaleInBelow != 3 || s.Mode != sessionscaling.ModeSessions {
 		t.Errorf("scaling defaults = %+v, want min 1, max 5, out above 15, in below 3, sessions", s)
 	}
 }
@@ -61,7 +63,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "broken.json"), `{"domain":`)
 	writeFile(t, filepath.Join(dir, "bad.json"), `{"region":"mars-1","keepImages":0}`)
 	for _, tc := range []struct{ env, want string }{
-		{"typo", `unknown field "domian"`},
+		{"typo", `domian = "domian": is not a setting`},
 		{"broken", "unexpected EOF"},
 		{"staging", "no config file"},
 		{"Prod!", "SHINY_ENV"},
@@ -99,7 +101,7 @@ func TestValidationRules(t *testing.T) {
 			c.VpcID = "vpc-0123456789abcdef0"
 			c.SubnetIDs = []string{"subnet-01234567", "subnet-01234567"}
 		}, "lists subnet-01234567 twice"},
-		{"no cidrs", func(c *Config) { c.AllowedIngressCIDRs = nil }, "allowedIngressCidrs = []string(nil): must list at least one"},
+		{"no cidrs", func(c *Config) { c.AllowedIngressCIDRs = nil }, "allowedIngressCidrs = []: must list at least one"},
 		{"cidr", func(c *Config) { c.AllowedIngressCIDRs = []string{"10.0.0.1/8"} }, `allowedIngressCidrs[0] = "10.0.0.1/8"`},
 		{"image tag", func(c *Config) { c.ImageTag = "-bad" }, `imageTag = "-bad"`},
 		{"keep images", func(c *Config) { c.KeepImages = 0 }, "keepImages = 0"},
@@ -115,7 +117,7 @@ func TestValidationRules(t *testing.T) {
 		{"min tasks", func(c *Config) { c.Scaling.MinTasks = 0 }, "scaling.minTasks = 0"},
 		{"max tasks", func(c *Config) { c.Scaling.MaxTasks = 0 }, "scaling.maxTasks = 0"},
 		{"scale in", func(c *Config) { c.Scaling.ScaleInBelow = 0 }, "scaling.scaleInBelow = 0"},
-		{"thresholds order", func(c *Config) { c.Scaling.ScaleOutAbove = 3 }, "scaling.scaleOutAbove = 3: must be greater than scaling.scaleInBelow (3)"},
+		{"thresholds order", func(c *Config) { c.Scaling.ScaleOutAbove = 3 }, "scaling.scaleOutAbove = 3: must be greater than scaleInBelow (3)"},
 		{"cpu target", func(c *Config) { c.Scaling.CPUTargetPercent = 95 }, "scaling.cpuTargetPercent = 95"},
 		{"log retention", func(c *Config) { c.LogRetentionDays = 10 }, "logRetentionDays = 10"},
 		{"tag reserved", func(c *Config) { c.Tags = map[string]string{"aws:owner": "x"} }, "tags.aws:owner"},
@@ -163,5 +165,48 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A file must say exactly what it is read as: what encoding/json would
+// silently accept is refused, each with what to write instead.
+func TestConfigFileSaysWhatItMeans(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, want string
+	}{
+		{"null", `null`, "the file holds null, not a JSON object of settings (write {} to take every default)"},
+		{"list", `[]`, "the file holds a list"},
+		{"case", `{"REGION": "eu-west-1"}`, `REGION = "REGION": is not a setting; did you mean "region"? (setting names are case-sensitive)`},
+		{"nested case", `{"scaling": {"MaxTasks": 3}}`, `scaling.MaxTasks = "MaxTasks": is not a setting; did you mean "maxTasks"?`},
+		{"duplicate", `{"domain": "a.example.com", "domain": "b.example.com"}`, `domain = "domain": is set twice in the file`},
+		{"nested duplicate", `{"shiny": {"cpu": 1024, "cpu": 2048}}`, `shiny.cpu = "cpu": is set twice`},
+		{"duplicate tag", `{"tags": {"Team": "a", "Team": "b"}}`, `tags.Team = "Team": is set twice`},
+		{"renamed", `{"deletionProtection": true}`, `deletionProtection = "deletionProtection": was replaced by "allowDeletion" with the opposite meaning`},
+		{"unknown nested", `{"backend": {"bukket": "x"}}`, `backend.bukket = "bukket": is not a setting`},
+		{"ip domain", `{"domain": "203.0.113.9"}`, `domain = "203.0.113.9": is an IP address`},
+		{"long domain", `{"domain": "` + strings.Repeat("a", 60) + `.example.com"}`, "ACM certificates allow 64"},
+		{"duplicate cidr", `{"allowedIngressCidrs": ["10.0.0.0/8", "10.0.0.0/8"]}`, "is listed twice"},
+		{"huge threshold", `{"scaling": {"scaleOutAbove": 9223372036854775807}}`, "scaling.scaleOutAbove = 9223372036854775807: must be greater than scaleInBelow (3) and at most 1000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "prod.json"), tc.file)
+			_, err := LoadConfig(dir, "prod")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// Every key problem of a file is reported at once.
+func TestConfigKeyProblemsAllAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "prod.json"), `{"Region": "eu-west-1", "imageTag": "a", "imageTag": "b", "nope": 1}`)
+	_, err := LoadConfig(dir, "prod")
+	for _, want := range []string{"Region = ", "imageTag = ", "nope = "} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %v, want it to report %q", err, want)
+		}
 	}
 }

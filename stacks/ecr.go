@@ -43,7 +43,7 @@ func NewECRStack(scope constructs.Construct, cfg Config) (*ECRStack, error) {
 		Repositories: map[string]ecrrepository.EcrRepository{},
 		Lifecycles:   map[string]ecrlifecyclepolicy.EcrLifecyclePolicy{},
 	}
-	for _, spec := range Images {
+	for _, spec := range ImageSpecs {
 		image := spec.Name
 		repo := ecrrepository.NewEcrRepository(s.Stack, jsii.String(image), &ecrrepository.EcrRepositoryConfig{
 			Name: jsii.String(cfg.RepositoryName(image)),

@@ -8,8 +8,8 @@ import (
 func TestECRRepositoriesNamedFromConfig(t *testing.T) {
 	ecr, _ := defaultSynth(t)
 	repos := ecr.Resources("aws_ecr_repository")
-	if len(repos) != len(Images) {
-		t.Fatalf("want %d repositories, got %d", len(Images), len(repos))
+	if len(repos) != len(ImageSpecs) {
+		t.Fatalf("want %d repositories, got %d", len(ImageSpecs), len(repos))
 	}
 	for _, name := range []string{"shiny-dev/shiny-repository", "shiny-dev/logout-server"} {
 		ecr.HasResource(t, "aws_ecr_repository", map[string]any{"name": name})
@@ -18,7 +18,7 @@ func TestECRRepositoriesNamedFromConfig(t *testing.T) {
 
 func TestECRScanOnPushAndEncryption(t *testing.T) {
 	ecr, _ := defaultSynth(t)
-	for _, spec := range Images {
+	for _, spec := range ImageSpecs {
 		image := spec.Name
 		r := ecr.Resource(t, "aws_ecr_repository", image)
 		scan := r["image_scanning_configuration"].(map[string]any)
@@ -40,7 +40,7 @@ func TestECRLifecycleKeepsNewestImages(t *testing.T) {
 	cfg.CognitoDomainPrefix = "shiny-dev-login"
 	cfg.KeepImages = 7
 	ecr, _ := synthBoth(t, cfg)
-	for _, spec := range Images {
+	for _, spec := range ImageSpecs {
 		image := spec.Name
 		r := ecr.Resource(t, "aws_ecr_lifecycle_policy", image+"-lifecycle")
 		if r["repository"] != "${aws_ecr_repository."+image+".name}" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
@@ -108,7 +109,7 @@ func TestCPUAndMemoryAlarmsHaveNoActions(t *testing.T) {
 
 func TestCPUModeUsesTargetTracking(t *testing.T) {
 	cfg := validConfig()
-	cfg.Scaling.Mode = ScalingCPU
+	cfg.Scaling.Mode = sessionscaling.ModeCPU
 	cfg.Scaling.CPUTargetPercent = 55
 	_, app := synthBoth(t, cfg)
 	_, p := app.ByPath(t, "aws_appautoscaling_policy", "app/scaling/CPUTrackingPolicy")

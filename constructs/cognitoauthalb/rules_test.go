@@ -13,8 +13,8 @@ func TestMatchListenerRules(t *testing.T) {
 		{"shiny.example.com", "/logout", "LogoutRule"},
 		{"shiny.example.com", "/logged-out", "LogoutRule"},
 		{"SHINY.example.com:443", "/logout", "LogoutRule"}, // host names are case-insensitive; the port is not compared
-		{"shiny.example.com", "/Logout", "default"},       // paths are case-sensitive
-		{"shiny.example.com", "/logout/x", "default"},     // no wildcard: exact path only
+		{"shiny.example.com", "/Logout", "default"},        // paths are case-sensitive
+		{"shiny.example.com", "/logout/x", "default"},      // no wildcard: exact path only
 		{"shiny.example.com", "/", "default"},
 		{"www.shiny.example.com", "/", "WWWRedirectRule"},
 		// Signing out on www must reach the apex first, where the cookie is.

@@ -28,8 +28,10 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdapermission"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
 	"github.com/shinyfargate/shiny-cdktf/internal/iamdoc"
-
+	"github.com/shinyfargate/shiny-cdktf/internal/lambdabuild"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
@@ -57,32 +59,87 @@ const (
 // the sidecar's environment can name it.
 func TableName(namePrefix string) string { return namePrefix + "-sessions" }
 
+// Defaults of Settings and Props.
+const (
+	DefaultMode             = ModeSessions
+	DefaultMinTasks         = 1
+	DefaultMaxTasks         = 5
+	DefaultScaleOutAbove    = 15
+	DefaultScaleInBelow     = 3
+	DefaultCPUTargetPercent = 60
+	DefaultScaleOutCooldown = 120 * time.Second
+	DefaultScaleInCooldown  = 300 * time.Second
+)
+
+// Settings are the scaling choices of a deployment: the stack configuration's
+// "scaling" section is this struct. A zero field takes its default.
+type Settings struct {
+	// Mode is "sessions" (step scaling on the sessions per task) or "cpu"
+	// (CPU target tracking, the notes' simpler alternative).
+	Mode string `json:"mode"`
+	// MinTasks is the least number of tasks.
+	MinTasks int `json:"minTasks"`
+	// MaxTasks is the most tasks.
+	MaxTasks int `json:"maxTasks"`
+	// ScaleOutAbove adds tasks when the sessions per task exceed it ("sessions" mode).
+	ScaleOutAbove int `json:"scaleOutAbove"`
+	// ScaleInBelow removes a task when the sessions per task fall below it ("sessions" mode).
+	ScaleInBelow int `json:"scaleInBelow"`
+	// CPUTargetPercent is the average CPU the service is kept at ("cpu" mode).
+	CPUTargetPercent int `json:"cpuTargetPercent"`
+}
+
+// DefaultSettings are the notes' parameters: 1 to 5 tasks, out above 15 and
+// in below 3 sessions per task.
+func DefaultSettings() Settings {
+	return Settings{
+		Mode: DefaultMode, MinTasks: DefaultMinTasks, MaxTasks: DefaultMaxTasks,
+		ScaleOutAbove: DefaultScaleOutAbove, ScaleInBelow: DefaultScaleInBelow, CPUTargetPercent: DefaultCPUTargetPercent,
+	}
+}
+
+// withDefaults fills zero fields from DefaultSettings.
+func (s Settings) withDefaults() Settings {
+	d := DefaultSettings()
+	for _, f := range []struct{ v, def *int }{
+		{&s.MinTasks, &d.MinTasks}, {&s.MaxTasks, &d.MaxTasks}, {&s.ScaleOutAbove, &d.ScaleOutAbove},
+		{&s.ScaleInBelow, &d.ScaleInBelow}, {&s.CPUTargetPercent, &d.CPUTargetPercent},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	if s.Mode == "" {
+		s.Mode = d.Mode
+	}
+	return s
+}
+
 // Props configure SessionScaling. Tokens are fine in string fields.
 type Props struct {
+	// Settings are the user's scaling choices. Default: DefaultSettings.
+	Settings
 	// NamePrefix starts every resource name. Required.
 	NamePrefix string
 	// Region, for the dashboard. Required.
 	Region string
-	// ClusterName, ClusterARN and ServiceName identify the scaled service. Required.
-	ClusterName, ClusterARN, ServiceName string
-	// TaskRoleName gets the sidecar's permissions (write the table, task protection). Required.
-	TaskRoleName string
-	// LambdaZip is the built sessionmetric zip and LambdaZipSHA256 its base64 SHA-256. Required.
-	LambdaZip, LambdaZipSHA256 string
-	// Mode is ModeSessions (step scaling on SessionsPerTask) or ModeCPU. Default: ModeSessions.
-	Mode string
-	// MinTasks and MaxTasks bound the desired count. Default: 1 and 5.
-	MinTasks, MaxTasks int
-	// ScaleOutAbove and ScaleInBelow are sessions per task. Default: 15 and 3.
-	ScaleOutAbove, ScaleInBelow int
-	// CPUTargetPercent for ModeCPU. Default: 60.
-	CPUTargetPercent int
-	// ScaleOutCooldown and ScaleInCooldown between scaling actions. Default: 120s and 300s.
+	// ClusterName and ClusterARN are the cluster of Service. Required.
+	ClusterName, ClusterARN string
+	// Service is the scaled service; its sidecar gets the permissions to
+	// report sessions and protect its task, and autoscaling takes over its
+	// desired count. Required.
+	Service *shinyservice.ShinyService
+	// Lambda is the built sessionmetric Lambda (lambdabuild.Build). Required.
+	Lambda lambdabuild.Package
+	// ScaleOutCooldown and ScaleInCooldown between scaling actions. Default:
+	// DefaultScaleOutCooldown and DefaultScaleInCooldown.
 	ScaleOutCooldown, ScaleInCooldown time.Duration
-	// LogRetentionDays of the Lambda's log group. Default: 30.
+	// LogRetentionDays of the Lambda's log group. Default: cwlogs.DefaultRetentionDays.
 	LogRetentionDays int
-	// LoadBalancerARNSuffix and TargetGroupARNSuffix, for the dashboard's 5xx graph. Optional.
-	LoadBalancerARNSuffix, TargetGroupARNSuffix string
+	// LoadBalancerARNSuffix, for the dashboard's 5xx graph. Optional.
+	LoadBalancerARNSuffix string
+
+	serviceName string // of Service
 }
 
 // SessionScaling is what NewSessionScaling created. Policies and alarms of
@@ -109,50 +166,35 @@ type SessionScaling struct {
 }
 
 func (p *Props) defaults() {
-	if p.Mode == "" {
-		p.Mode = ModeSessions
-	}
-	if p.MinTasks == 0 {
-		p.MinTasks = 1
-	}
-	if p.MaxTasks == 0 {
-		p.MaxTasks = 5
-	}
-	if p.ScaleOutAbove == 0 {
-		p.ScaleOutAbove = 15
-	}
-	if p.ScaleInBelow == 0 {
-		p.ScaleInBelow = 3
-	}
-	if p.CPUTargetPercent == 0 {
-		p.CPUTargetPercent = 60
-	}
+	p.Settings = p.Settings.withDefaults()
 	if p.ScaleOutCooldown == 0 {
-		p.ScaleOutCooldown = 120 * time.Second
+		p.ScaleOutCooldown = DefaultScaleOutCooldown
 	}
 	if p.ScaleInCooldown == 0 {
-		p.ScaleInCooldown = 300 * time.Second
+		p.ScaleInCooldown = DefaultScaleInCooldown
 	}
 	if p.LogRetentionDays == 0 {
-		p.LogRetentionDays = 30
+		p.LogRetentionDays = cwlogs.DefaultRetentionDays
 	}
 }
 
 // NewSessionScaling creates everything under a construct named id.
 func NewSessionScaling(scope constructs.Construct, id string, props Props) (*SessionScaling, error) {
 	props.defaults()
-	if err := props.validate(); err != nil {
+	if err := props.Validate(); err != nil {
 		return nil, fmt.Errorf("sessionscaling %q: %w", id, err)
 	}
+	props.serviceName = *props.Service.Service.Name()
 	ns := constructs.NewConstruct(scope, jsii.String(id))
 	s := &SessionScaling{}
 	s.table(ns, props)
 	s.function(ns, props)
 	s.agentPolicy(ns, props)
 
+	props.Service.HandCountToAutoscaling()
 	s.ScalableTarget = appautoscalingtarget.NewAppautoscalingTarget(ns, jsii.String("ScalableTarget"), &appautoscalingtarget.AppautoscalingTargetConfig{
 		ServiceNamespace:  jsii.String("ecs"),
-		ResourceId:        jsii.String("service/" + props.ClusterName + "/" + props.ServiceName),
+		ResourceId:        jsii.String("service/" + props.ClusterName + "/" + props.serviceName),
 		ScalableDimension: jsii.String("ecs:service:DesiredCount"),
 		MinCapacity:       jsii.Number(float64(props.MinTasks)),
 		MaxCapacity:       jsii.Number(float64(props.MaxTasks)),
@@ -233,23 +275,23 @@ func (s *SessionScaling) function(ns constructs.Construct, p Props) {
 		Name: jsii.String("sessionmetric"), Role: s.FunctionRole.Id(), Policy: policy.Json(),
 	})
 	asset := cdktf.NewTerraformAsset(ns, jsii.String("Code"), &cdktf.TerraformAssetConfig{
-		Path: jsii.String(p.LambdaZip), Type: cdktf.AssetType_FILE,
+		Path: jsii.String(p.Lambda.ZipPath), Type: cdktf.AssetType_FILE,
 	})
 	s.Function = lambdafunction.NewLambdaFunction(ns, jsii.String("Function"), &lambdafunction.LambdaFunctionConfig{
 		FunctionName:   jsii.String(name),
-		Description:    jsii.String("Publishes " + sessionmodel.MetricSessionsPerTask + " for " + p.ServiceName + " every minute"),
+		Description:    jsii.String("Publishes " + sessionmodel.MetricSessionsPerTask + " for " + p.serviceName + " every minute"),
 		Role:           s.FunctionRole.Arn(),
 		Runtime:        jsii.String("provided.al2023"),
 		Architectures:  jsii.Strings("arm64"),
 		Handler:        jsii.String("bootstrap"),
 		Filename:       asset.Path(),
-		SourceCodeHash: jsii.String(p.LambdaZipSHA256),
+		SourceCodeHash: jsii.String(p.Lambda.SHA256),
 		MemorySize:     jsii.Number(128),
 		Timeout:        jsii.Number(50), // finishes before the next run starts
 		Environment: &lambdafunction.LambdaFunctionEnvironment{Variables: &map[string]*string{
 			sessionmodel.EnvTableName: s.Table.Name(),
 			sessionmodel.EnvCluster:   jsii.String(p.ClusterName),
-			sessionmodel.EnvService:   jsii.String(p.ServiceName),
+			sessionmodel.EnvService:   jsii.String(p.serviceName),
 			sessionmodel.EnvNamespace: jsii.String(sessionmodel.MetricNamespace),
 		}},
 		DependsOn: &[]cdktf.ITerraformDependable{s.FunctionLogGroup, s.FunctionPolicy},
@@ -289,15 +331,13 @@ func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
 			},
 		},
 	})
-	s.AgentPolicy = iamrolepolicy.NewIamRolePolicy(ns, jsii.String("AgentPolicy"), &iamrolepolicy.IamRolePolicyConfig{
-		Name: jsii.String("session-agent"), Role: jsii.String(p.TaskRoleName), Policy: doc.Json(),
-	})
+	s.AgentPolicy = p.Service.GrantTask(ns, "AgentPolicy", "session-agent", doc)
 }
 
 func (p Props) sessionDimensions() *map[string]*string {
 	return &map[string]*string{
 		sessionmodel.DimensionCluster: jsii.String(p.ClusterName),
-		sessionmodel.DimensionService: jsii.String(p.ServiceName),
+		sessionmodel.DimensionService: jsii.String(p.serviceName),
 	}
 }
 
@@ -379,7 +419,7 @@ func (s *SessionScaling) resourceAlarms(ns constructs.Construct, p Props) {
 			AlarmDescription:   jsii.String(metric + " above 80% for 5 minutes (observation only, no action)"),
 			Namespace:          jsii.String("AWS/ECS"),
 			MetricName:         jsii.String(metric),
-			Dimensions:         &map[string]*string{"ClusterName": jsii.String(p.ClusterName), "ServiceName": jsii.String(p.ServiceName)},
+			Dimensions:         &map[string]*string{"ClusterName": jsii.String(p.ClusterName), "ServiceName": jsii.String(p.serviceName)},
 			Statistic:          jsii.String("Average"),
 			Period:             jsii.Number(60),
 			EvaluationPeriods:  jsii.Number(5),
@@ -394,10 +434,10 @@ func (s *SessionScaling) resourceAlarms(ns constructs.Construct, p Props) {
 
 func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 	sess := func(metric string) []any {
-		return []any{sessionmodel.MetricNamespace, metric, sessionmodel.DimensionCluster, p.ClusterName, sessionmodel.DimensionService, p.ServiceName}
+		return []any{sessionmodel.MetricNamespace, metric, sessionmodel.DimensionCluster, p.ClusterName, sessionmodel.DimensionService, p.serviceName}
 	}
 	ecsMetric := func(metric string) []any {
-		return []any{"AWS/ECS", metric, "ClusterName", p.ClusterName, "ServiceName", p.ServiceName}
+		return []any{"AWS/ECS", metric, "ClusterName", p.ClusterName, "ServiceName", p.serviceName}
 	}
 	widget := func(x, y int, title string, metrics [][]any, stat string) map[string]any {
 		return map[string]any{
@@ -417,11 +457,8 @@ func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 			return []any{"AWS/ApplicationELB", metric, "LoadBalancer", p.LoadBalancerARNSuffix}
 		}
 		metrics := [][]any{lbm("HTTPCode_ELB_5XX_Count")}
-		if p.TargetGroupARNSuffix != "" { // the Shiny targets' own 5xx, not the logout server's
-			metrics = append(metrics, append(lbm("HTTPCode_Target_5XX_Count"), "TargetGroup", p.TargetGroupARNSuffix))
-		} else {
-			metrics = append(metrics, lbm("HTTPCode_Target_5XX_Count"))
-		}
+		// The scaled service's own 5xx, not the logout server's.
+		metrics = append(metrics, append(lbm("HTTPCode_Target_5XX_Count"), "TargetGroup", *p.Service.TargetGroup.ArnSuffix()))
 		widgets = append(widgets, widget(12, 6, "ALB 5xx", metrics, "Sum"))
 	}
 	body, err := json.Marshal(map[string]any{"widgets": widgets})

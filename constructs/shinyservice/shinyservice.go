@@ -22,6 +22,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
 	"github.com/shinyfargate/shiny-cdktf/internal/iamdoc"
 )
 
@@ -72,10 +73,8 @@ type Props struct {
 	TargetContainer string
 	// ImageRepositoryARNs are the ECR repositories the execution role may pull from. Required.
 	ImageRepositoryARNs []string
-	// CPU units and MemoryMiB of the task (a Fargate pair). Required.
-	CPU, MemoryMiB int
-	// DesiredCount at creation; later changes are ignored (autoscaling owns it). Default: 1.
-	DesiredCount int
+	// Size is the task's Fargate CPU and memory and its initial count. Required.
+	Size
 	// HealthCheckPath of the target group. Default: "/".
 	HealthCheckPath string
 	// HealthCheckMatcher is the HTTP codes counted healthy. Default: "200".
@@ -86,7 +85,7 @@ type Props struct {
 	DeregistrationDelay time.Duration
 	// StickinessDuration turns on ALB-generated cookie (lb_cookie) stickiness for that long. Default: 0, off.
 	StickinessDuration time.Duration
-	// LogRetentionDays of the service's log group. Default: 30.
+	// LogRetentionDays of the service's log group. Default: cwlogs.DefaultRetentionDays.
 	LogRetentionDays int
 }
 
@@ -99,15 +98,14 @@ type ShinyService struct {
 	LogGroup        cloudwatchloggroup.CloudwatchLogGroup
 	ExecutionRole   iamrole.IamRole
 	ExecutionPolicy iamrolepolicy.IamRolePolicy
-	// TaskRole has no permissions of its own; callers attach what the
+	// TaskRole has no permissions of its own; GrantTask adds what the
 	// containers call (e.g. sessionscaling's AgentPolicy).
 	TaskRole iamrole.IamRole
+
+	port int
 }
 
 func (p *Props) defaults() {
-	if p.DesiredCount == 0 {
-		p.DesiredCount = 1
-	}
 	if p.HealthCheckPath == "" {
 		p.HealthCheckPath = "/"
 	}
@@ -121,19 +119,19 @@ func (p *Props) defaults() {
 		p.DeregistrationDelay = 30 * time.Second
 	}
 	if p.LogRetentionDays == 0 {
-		p.LogRetentionDays = 30
+		p.LogRetentionDays = cwlogs.DefaultRetentionDays
 	}
 }
 
 // NewShinyService creates the service under a construct named id.
 func NewShinyService(scope constructs.Construct, id string, props Props) (*ShinyService, error) {
 	props.defaults()
-	if err := props.validate(); err != nil {
+	if err := props.Validate(); err != nil {
 		return nil, fmt.Errorf("shinyservice %q: %w", id, err)
 	}
 	ns := constructs.NewConstruct(scope, jsii.String(id))
 	name := props.NamePrefix + "-" + props.Name
-	s := &ShinyService{}
+	s := &ShinyService{port: props.container(props.TargetContainer).Port}
 
 	s.LogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(ns, jsii.String("LogGroup"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
 		Name:            jsii.String("/ecs/" + name),
@@ -272,10 +270,48 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 			ContainerName:  jsii.String(target.Name),
 			ContainerPort:  jsii.Number(float64(target.Port)),
 		}},
-		// Autoscaling owns the task count after creation.
-		Lifecycle: &cdktf.TerraformResourceLifecycle{IgnoreChanges: jsii.Strings("desired_count")},
+		// Its tasks need the execution role's policy from the first image pull.
+		DependsOn: &[]cdktf.ITerraformDependable{s.ExecutionPolicy},
 	})
 	return s, nil
+}
+
+// Port is the port the target group sends traffic to.
+func (s *ShinyService) Port() int { return s.port }
+
+// DependOn creates the service only after deps (e.g. the listener its target
+// group is behind: ECS registers targets only then).
+func (s *ShinyService) DependOn(deps ...cdktf.TerraformResource) {
+	list := []*string{}
+	if cur := s.Service.DependsOn(); cur != nil {
+		list = append(list, *cur...)
+	}
+	for _, d := range deps {
+		// The address Terraform's depends_on takes (what cdktf writes for
+		// a DependsOn given at construction).
+		list = append(list, jsii.String(*d.TerraformResourceType()+"."+*d.FriendlyUniqueId()))
+	}
+	s.Service.SetDependsOn(&list)
+}
+
+// GrantTask lets the task's containers do what doc allows: an inline policy
+// named name on the task role, created under scope as id (the grantee's
+// construct). The service starts only once the policy exists, so the
+// containers have it from their first call to their task's last.
+func (s *ShinyService) GrantTask(scope constructs.Construct, id, name string, doc dataawsiampolicydocument.DataAwsIamPolicyDocument) iamrolepolicy.IamRolePolicy {
+	policy := iamrolepolicy.NewIamRolePolicy(scope, jsii.String(id), &iamrolepolicy.IamRolePolicyConfig{
+		Name: jsii.String(name), Role: s.TaskRole.Name(), Policy: doc.Json(),
+	})
+	s.DependOn(policy)
+	return policy
+}
+
+// HandCountToAutoscaling makes Terraform ignore later changes of the desired
+// count, which autoscaling owns from now on. Without it every deploy would
+// reset the count to DesiredCount; with it on a service nothing scales, a
+// changed DesiredCount would never apply.
+func (s *ShinyService) HandCountToAutoscaling() {
+	s.Service.SetLifecycle(&cdktf.TerraformResourceLifecycle{IgnoreChanges: jsii.Strings("desired_count")})
 }
 
 // containerDefinitions renders the task's containers as ECS JSON, with
