@@ -29,10 +29,11 @@ var ImageSpecs = []ImageSpec{
 }
 
 // WriteImages prints one tab-separated line per image for scripts/push-image.sh:
-// name, ecr stack output with its repository URL, Dockerfile, build context, tag.
+// name, ecr stack output with its repository URL, Dockerfile, build context,
+// tag, and the prefix of the commit tag each build also gets.
 func WriteImages(w io.Writer, cfg Config) error {
 	for _, img := range ImageSpecs {
-		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", img.Name, RepositoryURLOutput(img.Name), img.Dockerfile, img.Context, cfg.ImageTag); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", img.Name, RepositoryURLOutput(img.Name), img.Dockerfile, img.Context, cfg.ImageTag, CommitTagPrefix); err != nil {
 			return err
 		}
 	}
