@@ -2,8 +2,10 @@
 // task: the session table, the sessionmetric Lambda with its schedule, the
 // scalable target, step scaling policies driven by two alarms on
 // SessionsPerTask, CPU and memory alarms without actions, a dashboard, and
-// the permissions the session sidecar needs. Mode "cpu" swaps the step
-// policies for CPU target tracking (the notes' simpler alternative).
+// the permissions the session sidecar needs. Mode "target" swaps the step
+// policies for target tracking on SessionsPerTask, mode "cpu" for CPU target
+// tracking (the notes' simpler alternative). A schedule can raise the
+// minimum task count at known busy times. Policy describes all of it as data.
 package sessionscaling
 
 import (
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingpolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingscheduledaction"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingtarget"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchdashboard"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatcheventrule"
@@ -36,6 +39,7 @@ import (
 // Modes.
 const (
 	ModeSessions = "sessions"
+	ModeTarget   = "target"
 	ModeCPU      = "cpu"
 )
 
@@ -69,7 +73,8 @@ type Props struct {
 	TaskRoleName string
 	// LambdaZip is the built sessionmetric zip and LambdaZipSHA256 its base64 SHA-256. Required.
 	LambdaZip, LambdaZipSHA256 string
-	// Mode is ModeSessions (step scaling on SessionsPerTask) or ModeCPU. Default: ModeSessions.
+	// Mode is ModeSessions (step scaling on SessionsPerTask), ModeTarget
+	// (target tracking on SessionsPerTask) or ModeCPU. Default: ModeSessions.
 	Mode string
 	// MinTasks and MaxTasks bound the desired count. Default: 1 and 5.
 	MinTasks, MaxTasks int
@@ -77,6 +82,13 @@ type Props struct {
 	ScaleOutAbove, ScaleInBelow int
 	// CPUTargetPercent for ModeCPU. Default: 60.
 	CPUTargetPercent int
+	// TargetSessionsPerTask for ModeTarget. Default: 10.
+	TargetSessionsPerTask int
+	// Schedule raises (or lowers) the minimum task count at given times,
+	// e.g. before a class starts. Default: none.
+	Schedule []ScheduledAction
+	// ScheduleTimeZone is the IANA time zone of Schedule. Default: UTC.
+	ScheduleTimeZone string
 	// ScaleOutCooldown and ScaleInCooldown between scaling actions. Default: 120s and 300s.
 	ScaleOutCooldown, ScaleInCooldown time.Duration
 	// LogRetentionDays of the Lambda's log group. Default: 30.
@@ -103,9 +115,19 @@ type SessionScaling struct {
 	ScaleOutAlarm    cloudwatchmetricalarm.CloudwatchMetricAlarm
 	ScaleInAlarm     cloudwatchmetricalarm.CloudwatchMetricAlarm
 	CPUTracking      appautoscalingpolicy.AppautoscalingPolicy
+	SessionsTracking appautoscalingpolicy.AppautoscalingPolicy
+	ScheduledActions []appautoscalingscheduledaction.AppautoscalingScheduledAction
 	CPUAlarm         cloudwatchmetricalarm.CloudwatchMetricAlarm
 	MemoryAlarm      cloudwatchmetricalarm.CloudwatchMetricAlarm
 	Dashboard        cloudwatchdashboard.CloudwatchDashboard
+
+	namePrefix string
+}
+
+// WithDefaults returns p with every unset field at its default.
+func (p Props) WithDefaults() Props {
+	p.defaults()
+	return p
 }
 
 func (p *Props) defaults() {
@@ -127,6 +149,12 @@ func (p *Props) defaults() {
 	if p.CPUTargetPercent == 0 {
 		p.CPUTargetPercent = 60
 	}
+	if p.TargetSessionsPerTask == 0 {
+		p.TargetSessionsPerTask = 10
+	}
+	if p.ScheduleTimeZone == "" {
+		p.ScheduleTimeZone = "UTC"
+	}
 	if p.ScaleOutCooldown == 0 {
 		p.ScaleOutCooldown = 120 * time.Second
 	}
@@ -145,7 +173,7 @@ func NewSessionScaling(scope constructs.Construct, id string, props Props) (*Ses
 		return nil, fmt.Errorf("sessionscaling %q: %w", id, err)
 	}
 	ns := constructs.NewConstruct(scope, jsii.String(id))
-	s := &SessionScaling{}
+	s := &SessionScaling{namePrefix: props.NamePrefix}
 	s.table(ns, props)
 	s.function(ns, props)
 	s.agentPolicy(ns, props)
@@ -157,11 +185,16 @@ func NewSessionScaling(scope constructs.Construct, id string, props Props) (*Ses
 		MinCapacity:       jsii.Number(float64(props.MinTasks)),
 		MaxCapacity:       jsii.Number(float64(props.MaxTasks)),
 	})
-	if props.Mode == ModeCPU {
-		s.cpuTracking(ns, props)
-	} else {
-		s.stepScaling(ns, props)
+	pol := props.Policy()
+	switch props.Mode {
+	case ModeCPU:
+		s.CPUTracking = s.targetTracking(ns, pol)
+	case ModeTarget:
+		s.SessionsTracking = s.targetTracking(ns, pol)
+	default:
+		s.stepScaling(ns, pol)
 	}
+	s.scheduledActions(ns, pol)
 	s.resourceAlarms(ns, props)
 	if err := s.dashboard(ns, props); err != nil {
 		return nil, fmt.Errorf("sessionscaling %q: %w", id, err)
@@ -294,80 +327,114 @@ func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
 	})
 }
 
-func (p Props) sessionDimensions() *map[string]*string {
-	return &map[string]*string{
-		sessionmodel.DimensionCluster: jsii.String(p.ClusterName),
-		sessionmodel.DimensionService: jsii.String(p.ServiceName),
+// stepPolicy renders a step scaling policy of the description.
+func (s *SessionScaling) stepPolicy(ns constructs.Construct, sp StepPolicy) appautoscalingpolicy.AppautoscalingPolicy {
+	var steps []*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment
+	for _, st := range sp.Steps {
+		steps = append(steps, &appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
+			MetricIntervalLowerBound: formatBound(st.Lower),
+			MetricIntervalUpperBound: formatBound(st.Upper),
+			ScalingAdjustment:        jsii.Number(float64(st.Adjustment)),
+		})
 	}
-}
-
-func (s *SessionScaling) stepPolicy(ns constructs.Construct, id, name string, p Props, cooldown time.Duration, steps []*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment) appautoscalingpolicy.AppautoscalingPolicy {
-	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(id), &appautoscalingpolicy.AppautoscalingPolicyConfig{
-		Name:              jsii.String(p.NamePrefix + "-" + name),
+	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(sp.ID), &appautoscalingpolicy.AppautoscalingPolicyConfig{
+		Name:              jsii.String(sp.Name),
 		PolicyType:        jsii.String("StepScaling"),
 		ResourceId:        s.ScalableTarget.ResourceId(),
 		ScalableDimension: s.ScalableTarget.ScalableDimension(),
 		ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
 		StepScalingPolicyConfiguration: &appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfiguration{
-			AdjustmentType:        jsii.String("ChangeInCapacity"),
-			Cooldown:              jsii.Number(cooldown.Seconds()),
-			MetricAggregationType: jsii.String("Average"),
+			AdjustmentType:        jsii.String(sp.AdjustmentType),
+			Cooldown:              jsii.Number(sp.Cooldown.Seconds()),
+			MetricAggregationType: jsii.String(sp.MetricAggregationType),
 			StepAdjustment:        steps,
 		},
 	})
 }
 
-func (s *SessionScaling) stepScaling(ns constructs.Construct, p Props) {
-	// Bounds are relative to the alarm threshold: up to one more threshold
-	// above it adds one task, further above adds two.
-	s.ScaleOutPolicy = s.stepPolicy(ns, "ScaleOutPolicy", "scale-out", p, p.ScaleOutCooldown,
-		[]*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
-			{MetricIntervalLowerBound: jsii.String("0"), MetricIntervalUpperBound: jsii.String(fmt.Sprint(p.ScaleOutAbove)), ScalingAdjustment: jsii.Number(1)},
-			{MetricIntervalLowerBound: jsii.String(fmt.Sprint(p.ScaleOutAbove)), ScalingAdjustment: jsii.Number(2)},
-		})
-	s.ScaleInPolicy = s.stepPolicy(ns, "ScaleInPolicy", "scale-in", p, p.ScaleInCooldown,
-		[]*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
-			{MetricIntervalUpperBound: jsii.String("0"), ScalingAdjustment: jsii.Number(-1)},
-		})
-	alarm := func(id, name, op string, threshold, periods int, policy appautoscalingpolicy.AppautoscalingPolicy, desc string) cloudwatchmetricalarm.CloudwatchMetricAlarm {
-		return cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String(id), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
-			AlarmName:          jsii.String(p.NamePrefix + "-" + name),
-			AlarmDescription:   jsii.String(desc),
-			Namespace:          jsii.String(sessionmodel.MetricNamespace),
-			MetricName:         jsii.String(sessionmodel.MetricSessionsPerTask),
-			Dimensions:         p.sessionDimensions(),
-			Statistic:          jsii.String("Average"),
-			Period:             jsii.Number(Period.Seconds()),
-			EvaluationPeriods:  jsii.Number(float64(periods)),
-			DatapointsToAlarm:  jsii.Number(float64(periods)),
-			ComparisonOperator: jsii.String(op),
-			Threshold:          jsii.Number(float64(threshold)),
-			TreatMissingData:   jsii.String(TreatMissingData),
-			AlarmActions:       jsii.Strings(*policy.Arn()),
-		})
+// alarm renders a CloudWatch alarm of the description that invokes action.
+func alarm(ns constructs.Construct, a Alarm, action string) cloudwatchmetricalarm.CloudwatchMetricAlarm {
+	dims := map[string]*string{}
+	for k, v := range a.Metric.Dimensions {
+		dims[k] = jsii.String(v)
 	}
-	s.ScaleOutAlarm = alarm("ScaleOutAlarm", "sessions-high", "GreaterThanThreshold", p.ScaleOutAbove, ScaleOutPeriods, s.ScaleOutPolicy,
-		fmt.Sprintf("More than %d sessions per task for %d minutes: add tasks", p.ScaleOutAbove, ScaleOutPeriods))
-	s.ScaleInAlarm = alarm("ScaleInAlarm", "sessions-low", "LessThanThreshold", p.ScaleInBelow, ScaleInPeriods, s.ScaleInPolicy,
-		fmt.Sprintf("Fewer than %d sessions per task for %d minutes: remove a task", p.ScaleInBelow, ScaleInPeriods))
+	return cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String(a.ID), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+		AlarmName:          jsii.String(a.Name),
+		AlarmDescription:   jsii.String(a.Description),
+		Namespace:          jsii.String(a.Metric.Namespace),
+		MetricName:         jsii.String(a.Metric.Name),
+		Dimensions:         &dims,
+		Statistic:          jsii.String(a.Metric.Statistic),
+		Period:             jsii.Number(a.Period.Seconds()),
+		EvaluationPeriods:  jsii.Number(float64(a.EvaluationPeriods)),
+		DatapointsToAlarm:  jsii.Number(float64(a.DatapointsToAlarm)),
+		ComparisonOperator: jsii.String(a.Comparison),
+		Threshold:          jsii.Number(a.Threshold),
+		TreatMissingData:   jsii.String(a.TreatMissingData),
+		AlarmActions:       jsii.Strings(action),
+	})
 }
 
-func (s *SessionScaling) cpuTracking(ns constructs.Construct, p Props) {
-	s.CPUTracking = appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String("CPUTrackingPolicy"), &appautoscalingpolicy.AppautoscalingPolicyConfig{
-		Name:              jsii.String(p.NamePrefix + "-cpu-target"),
-		PolicyType:        jsii.String("TargetTrackingScaling"),
-		ResourceId:        s.ScalableTarget.ResourceId(),
-		ScalableDimension: s.ScalableTarget.ScalableDimension(),
-		ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
-		TargetTrackingScalingPolicyConfiguration: &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration{
-			TargetValue: jsii.Number(float64(p.CPUTargetPercent)),
-			PredefinedMetricSpecification: &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification{
-				PredefinedMetricType: jsii.String("ECSServiceAverageCPUUtilization"),
-			},
-			ScaleOutCooldown: jsii.Number(p.ScaleOutCooldown.Seconds()),
-			ScaleInCooldown:  jsii.Number(p.ScaleInCooldown.Seconds()),
-		},
+// stepScaling renders the step scaling rules of pol: each alarm invokes its policy.
+func (s *SessionScaling) stepScaling(ns constructs.Construct, pol Policy) {
+	s.ScaleOutPolicy = s.stepPolicy(ns, pol.ScaleOut.Policy)
+	s.ScaleInPolicy = s.stepPolicy(ns, pol.ScaleIn.Policy)
+	s.ScaleOutAlarm = alarm(ns, pol.ScaleOut.Alarm, *s.ScaleOutPolicy.Arn())
+	s.ScaleInAlarm = alarm(ns, pol.ScaleIn.Alarm, *s.ScaleInPolicy.Arn())
+}
+
+// targetTracking renders the target tracking policy of pol (CPU or sessions).
+func (s *SessionScaling) targetTracking(ns constructs.Construct, pol Policy) appautoscalingpolicy.AppautoscalingPolicy {
+	tt := pol.TargetTracking
+	cfg := &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration{
+		TargetValue:      jsii.Number(tt.TargetValue),
+		ScaleOutCooldown: jsii.Number(tt.ScaleOutCooldown.Seconds()),
+		ScaleInCooldown:  jsii.Number(tt.ScaleInCooldown.Seconds()),
+	}
+	if tt.PredefinedMetric != "" {
+		cfg.PredefinedMetricSpecification = &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification{
+			PredefinedMetricType: jsii.String(tt.PredefinedMetric),
+		}
+	} else {
+		var dims []*appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensions
+		for _, k := range []string{sessionmodel.DimensionCluster, sessionmodel.DimensionService} {
+			dims = append(dims, &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensions{
+				Name: jsii.String(k), Value: jsii.String(tt.Metric.Dimensions[k]),
+			})
+		}
+		cfg.CustomizedMetricSpecification = &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification{
+			Namespace:  jsii.String(tt.Metric.Namespace),
+			MetricName: jsii.String(tt.Metric.Name),
+			Statistic:  jsii.String(tt.Metric.Statistic),
+			Dimensions: dims,
+		}
+	}
+	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(tt.ID), &appautoscalingpolicy.AppautoscalingPolicyConfig{
+		Name:                                     jsii.String(tt.Name),
+		PolicyType:                               jsii.String("TargetTrackingScaling"),
+		ResourceId:                               s.ScalableTarget.ResourceId(),
+		ScalableDimension:                        s.ScalableTarget.ScalableDimension(),
+		ServiceNamespace:                         s.ScalableTarget.ServiceNamespace(),
+		TargetTrackingScalingPolicyConfiguration: cfg,
 	})
+}
+
+// scheduledActions renders pol's schedule: each action sets the minimum
+// task count from its time on.
+func (s *SessionScaling) scheduledActions(ns constructs.Construct, pol Policy) {
+	for _, a := range pol.Schedule {
+		s.ScheduledActions = append(s.ScheduledActions, appautoscalingscheduledaction.NewAppautoscalingScheduledAction(ns, jsii.String("Schedule-"+a.Name), &appautoscalingscheduledaction.AppautoscalingScheduledActionConfig{
+			Name:              jsii.String(s.namePrefix + "-" + a.Name),
+			ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
+			ResourceId:        s.ScalableTarget.ResourceId(),
+			ScalableDimension: s.ScalableTarget.ScalableDimension(),
+			Schedule:          jsii.String(a.Expression()),
+			Timezone:          jsii.String(pol.ScheduleTimeZone),
+			ScalableTargetAction: &appautoscalingscheduledaction.AppautoscalingScheduledActionScalableTargetAction{
+				MinCapacity: jsii.String(fmt.Sprint(a.MinTasks)),
+			},
+		}))
+	}
 }
 
 // resourceAlarms watch CPU and memory without acting, as in the notes, to

@@ -3,7 +3,15 @@ package sessionscaling
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"time"
+	_ "time/tzdata" // validate time zones on machines without a zoneinfo database
+
+	"github.com/shinyfargate/shiny-cdktf/internal/awscron"
 )
+
+// scheduleNameRE: scheduled action names end up as NamePrefix-NAME.
+var scheduleNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 func (p Props) validate() error {
 	var errs []error
@@ -18,8 +26,28 @@ func (p Props) validate() error {
 			bad(field, v, "is required")
 		}
 	}
-	if p.Mode != ModeSessions && p.Mode != ModeCPU {
-		bad("Mode", p.Mode, fmt.Sprintf("must be %q or %q", ModeSessions, ModeCPU))
+	if p.Mode != ModeSessions && p.Mode != ModeTarget && p.Mode != ModeCPU {
+		bad("Mode", p.Mode, fmt.Sprintf("must be %q, %q or %q", ModeSessions, ModeTarget, ModeCPU))
+	}
+	if p.TargetSessionsPerTask < 1 {
+		bad("TargetSessionsPerTask", p.TargetSessionsPerTask, "must be at least 1")
+	}
+	if _, err := time.LoadLocation(p.ScheduleTimeZone); err != nil || p.ScheduleTimeZone == "" || p.ScheduleTimeZone == "Local" {
+		bad("ScheduleTimeZone", p.ScheduleTimeZone, "must be an IANA time zone such as UTC or Europe/Paris")
+	}
+	seen := map[string]bool{}
+	for i, a := range p.Schedule {
+		field := fmt.Sprintf("Schedule[%d]", i)
+		if !scheduleNameRE.MatchString(a.Name) || seen[a.Name] {
+			bad(field+".Name", a.Name, "must be unique, 1-32 lowercase letters, digits and hyphens")
+		}
+		seen[a.Name] = true
+		if _, err := awscron.Parse(a.Cron); err != nil {
+			bad(field+".Cron", a.Cron, "must be an Application Auto Scaling cron expression: "+err.Error())
+		}
+		if a.MinTasks < 1 || a.MinTasks > p.MaxTasks {
+			bad(field+".MinTasks", a.MinTasks, fmt.Sprintf("must be from 1 to MaxTasks (%d)", p.MaxTasks))
+		}
 	}
 	if p.MinTasks < 1 {
 		bad("MinTasks", p.MinTasks, "must be at least 1")

@@ -44,6 +44,14 @@ func TestPropsValidation(t *testing.T) {
 		{"cpu", func(p *Props) { p.CPUTargetPercent = 99 }, "CPUTargetPercent = 99"},
 		{"cooldown", func(p *Props) { p.ScaleInCooldown = -1 }, "ScaleOutCooldown/ScaleInCooldown"},
 		{"retention", func(p *Props) { p.LogRetentionDays = -1 }, "LogRetentionDays = -1"},
+		{"target", func(p *Props) { p.TargetSessionsPerTask = -1 }, "TargetSessionsPerTask = -1"},
+		{"time zone", func(p *Props) { p.ScheduleTimeZone = "Mars/Olympus" }, `ScheduleTimeZone = "Mars/Olympus"`},
+		{"schedule name", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "Class!", Cron: "0 8 ? * MON *", MinTasks: 2}} }, `Schedule[0].Name = "Class!"`},
+		{"schedule duplicate", func(p *Props) {
+			p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 ? * MON *", MinTasks: 2}, {Name: "a", Cron: "0 9 ? * MON *", MinTasks: 1}}
+		}, `Schedule[1].Name = "a"`},
+		{"schedule cron", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 * * MON-FRI", MinTasks: 2}} }, `Schedule[0].Cron = "0 8 * * MON-FRI": must be an Application Auto Scaling cron expression`},
+		{"schedule min", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 ? * MON *", MinTasks: 6}} }, "Schedule[0].MinTasks = 6: must be from 1 to MaxTasks (5)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := validProps()
