@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 	"github.com/shinyfargate/shiny-cdktf/internal/simulation"
@@ -51,5 +52,55 @@ func writeDocs(ctx context.Context, env sessionscaling.Props, o options, envName
 	for _, name := range simulation.ScenarioNames() {
 		fmt.Fprintf(&md, "- `%s`: %s\n", name, simulation.Scenarios[name].Description)
 	}
+	if err := sensitivity(&md, env, o); err != nil {
+		return err
+	}
 	return os.WriteFile(filepath.Join(o.docs, "results.md"), md.Bytes(), 0o644)
+}
+
+// A variation of the deployed policy or of the model.
+type variation struct {
+	name  string
+	props func(*sessionscaling.Props)
+	model func(*simulation.Model)
+}
+
+// sensitivity writes how the deployed policy's measures move when one
+// setting or assumption changes, always measured against the environment's
+// own scale-out threshold, so a team can see which choice matters.
+func sensitivity(md *bytes.Buffer, env sessionscaling.Props, o options) error {
+	vars := []variation{
+		{name: "deployed (as configured)"},
+		{name: fmt.Sprintf("scale out above %d (2/3 of the threshold)", env.ScaleOutAbove*2/3), props: func(p *sessionscaling.Props) { p.ScaleOutAbove = env.ScaleOutAbove * 2 / 3 }},
+		{name: "ALB least outstanding requests", model: func(m *simulation.Model) { m.Algorithm = simulation.LeastOutstandingRequests }},
+		{name: "both of the above", props: func(p *sessionscaling.Props) { p.ScaleOutAbove = env.ScaleOutAbove * 2 / 3 }, model: func(m *simulation.Model) { m.Algorithm = simulation.LeastOutstandingRequests }},
+		{name: "tasks serve after 60s", model: func(m *simulation.Model) { m.StartDelay = time.Minute }},
+		{name: "tasks serve after 180s", model: func(m *simulation.Model) { m.StartDelay = 3 * time.Minute }},
+		{name: "no scale-in protection", model: func(m *simulation.Model) { m.NoProtection = true }},
+	}
+	ref := simulation.Reference{Threshold: env.ScaleOutAbove, MinTasks: env.MinTasks, MaxTasks: env.MaxTasks}
+	fmt.Fprintf(md, "\n### Sensitivity of the deployed policy\n\nOne change at a time; overload is still measured against %d sessions per task.\n\n", env.ScaleOutAbove)
+	fmt.Fprintln(md, "| scenario | variation | task-minutes | peak sessions/task | overloaded session-minutes | sessions arrived overloaded | sessions cut |")
+	fmt.Fprintln(md, "|---|---|--:|--:|--:|--:|--:|")
+	for _, name := range simulation.ScenarioNames() {
+		tr, err := simulation.ScenarioTrace(name)
+		if err != nil {
+			return err
+		}
+		for _, v := range vars {
+			p, m := env, o.model
+			if v.props != nil {
+				v.props(&p)
+			}
+			if v.model != nil {
+				v.model(&m)
+			}
+			r, err := simulation.Run(v.name, tr, p.Policy(), m, ref)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(md, "| %s | %s | %.0f | %d | %.0f | %d | %d |\n", name, v.name, r.TaskMinutes, r.PeakSessionsPerTask, r.OverloadedSessionMinutes, r.ArrivedOverloaded, r.SessionsCut)
+		}
+	}
+	return nil
 }
