@@ -106,6 +106,14 @@ type ScheduledAction struct {
 // Expression is the action's schedule as Application Auto Scaling takes it.
 func (a ScheduledAction) Expression() string { return "cron(" + a.Cron + ")" }
 
+// minutes is n alarm periods in words ("1 minute", "10 minutes").
+func minutes(n int) string {
+	if n == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", n)
+}
+
 func bound(v float64) *float64 { return &v }
 
 // formatBound renders a step bound as the provider takes it ("0", "15").
@@ -159,7 +167,7 @@ func (p Props) Policy() Policy {
 		pol.ScaleOut = &StepRule{
 			Alarm: Alarm{
 				ID: "ScaleOutAlarm", Name: p.NamePrefix + "-sessions-high",
-				Description:       fmt.Sprintf("More than %d sessions per task for %d minutes: add tasks", p.ScaleOutAbove, ScaleOutPeriods),
+				Description:       fmt.Sprintf("More than %d sessions per task for %s: add tasks", p.ScaleOutAbove, minutes(ScaleOutPeriods)),
 				Metric:            sessions,
 				Period:            Period,
 				EvaluationPeriods: ScaleOutPeriods, DatapointsToAlarm: ScaleOutPeriods,
@@ -178,7 +186,7 @@ func (p Props) Policy() Policy {
 		pol.ScaleIn = &StepRule{
 			Alarm: Alarm{
 				ID: "ScaleInAlarm", Name: p.NamePrefix + "-sessions-low",
-				Description:       fmt.Sprintf("Fewer than %d sessions per task for %d minutes: remove a task", p.ScaleInBelow, ScaleInPeriods),
+				Description:       fmt.Sprintf("Fewer than %d sessions per task for %s: remove a task", p.ScaleInBelow, minutes(ScaleInPeriods)),
 				Metric:            sessions,
 				Period:            Period,
 				EvaluationPeriods: ScaleInPeriods, DatapointsToAlarm: ScaleInPeriods,
