@@ -45,7 +45,14 @@ func line(samples []simulation.Sample, from, to time.Duration, y func(simulation
 		}
 		xys = append(xys, plotter.XY{X: s.At.Hours(), Y: y(s)})
 	}
-	l, _ := plotter.NewLine(xys)
+	// Keep only the ends of flat runs: the same line, a fraction of the file.
+	var kept plotter.XYs
+	for i, p := range xys {
+		if i == 0 || i == len(xys)-1 || p.Y != xys[i-1].Y || p.Y != xys[i+1].Y {
+			kept = append(kept, p)
+		}
+	}
+	l, _ := plotter.NewLine(kept)
 	l.Color = c
 	l.Width = vg.Points(1.2)
 	if dashed {
