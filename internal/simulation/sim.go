@@ -278,6 +278,7 @@ func Run(name string, tr Trace, pol sessionscaling.Policy, m Model, ref Referenc
 		s.account(now)
 	}
 	s.res.ScaleOuts, s.res.ScaleIns = s.cap.ScaleOuts, s.cap.ScaleIns
+	s.res.TaskMinutes, s.res.OracleTaskMinutes, s.res.OverloadedSessionMinutes = s.minutes(s.taskTicks), s.minutes(s.oracleTicks), s.minutes(s.overTicks)
 	return s.res, nil
 }
 
@@ -293,6 +294,8 @@ type state struct {
 	// points[minute] are the datapoints published in that minute.
 	points map[int][]float64
 	res    Result
+	// Measures accumulated in ticks, converted once at the end.
+	taskTicks, oracleTicks, overTicks int64
 }
 
 func (s *state) launch(now time.Duration) {
@@ -469,7 +472,6 @@ func (s *state) reconcile(now time.Duration) {
 
 // account adds one tick to the measures.
 func (s *state) account(now time.Duration) {
-	tick := s.m.Tick.Minutes()
 	active := 0
 	for _, t := range s.tasks {
 		active += t.sessions
@@ -477,11 +479,16 @@ func (s *state) account(now time.Duration) {
 			s.res.PeakSessionsPerTask = t.sessions
 		}
 		if t.sessions > s.threshold {
-			s.res.OverloadedSessionMinutes += float64(t.sessions) * tick
+			s.overTicks += int64(t.sessions)
 		}
 	}
-	s.res.TaskMinutes += float64(len(s.tasks)) * tick
-	s.res.OracleTaskMinutes += float64(s.oracle(active)) * tick
+	s.taskTicks += int64(len(s.tasks))
+	s.oracleTicks += int64(s.oracle(active))
+}
+
+// minutes converts a count of ticks to minutes, rounded to 0.01.
+func (s *state) minutes(ticks int64) float64 {
+	return math.Round(float64(ticks)*s.m.Tick.Minutes()*100) / 100
 }
 
 func (s *state) oracle(active int) int {
