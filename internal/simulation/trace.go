@@ -55,10 +55,7 @@ func ReadCSV(name string, r io.Reader, start time.Time) (Trace, error) {
 	if len(header) != 2 || strings.TrimSpace(header[0]) != "start" || strings.TrimSpace(header[1]) != "end" {
 		return Trace{}, fmt.Errorf("%s: line 1: header %q: must be \"start,end\"", name, strings.Join(header, ","))
 	}
-	type span struct {
-		start, end time.Time
-		secs       bool
-	}
+	type span struct{ start, end time.Time }
 	var spans []span
 	kind := ""
 	for {
