@@ -49,12 +49,20 @@ type Model struct {
 	// Algorithm is the target group's routing algorithm. Default: RoundRobin
 	// (the stack sets none, and round robin is the ALB's default).
 	//
-	// "Edit target group attributes" of the ALB guide: round_robin routes
-	// requests evenly across healthy targets in turn;
-	// least_outstanding_requests routes a request to the target with the
-	// lowest number of in-progress requests. AWS does not say whether an
-	// open (upgraded) websocket counts as an in-progress request; this model
-	// assumes it does, which is the best case for least outstanding requests.
+	// "Target groups for your Application Load Balancers", section "Routing
+	// algorithm"
+	// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html):
+	// round robin is the default; least outstanding requests routes to the
+	// target with the fewest in-progress requests; "If you enable sticky
+	// sessions, this overrides the routing algorithm of the target group
+	// after the initial target selection"; and "When you use least
+	// outstanding requests with WebSockets, the target is selected using least
+	// outstanding requests. The load balancer creates a connection to this
+	// target and sends all messages over this connection." AWS does not say
+	// whether an open websocket counts as an outstanding request of its
+	// target afterwards. This model assumes it does, the best case for least
+	// outstanding requests; if it does not, Shiny's short HTTP requests make
+	// it behave much like round robin.
 	Algorithm string
 	// ProtectionGrace is how long the sidecar keeps its task's scale-in
 	// protection after the last session ends. Default: 30s (the sidecar's
@@ -306,13 +314,15 @@ func (s *state) launch(now time.Duration) {
 	})
 }
 
-// route picks the task for a new session. "Sticky sessions for your
-// Application Load Balancer"
-// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/sticky-sessions.html):
-// without a stickiness cookie the request goes to a target chosen by the
-// routing algorithm; WebSocket connections are inherently sticky - the
-// target that accepts the upgrade serves the connection until it closes. So
-// a session never moves, and only new sessions see new tasks.
+// route picks the task for a new session. "Target groups for your
+// Application Load Balancers", section "Sticky sessions": "WebSockets
+// connections are inherently sticky. If the client requests a connection
+// upgrade to WebSockets, the target that returns an HTTP 101 status code to
+// accept the connection upgrade is the target used in the WebSockets
+// connection." So a session never moves, and only new sessions see new
+// tasks. Every session of a trace is taken as a new user without an AWSALB
+// cookie; a returning user's cookie (the stack's lasts 24 hours) would send
+// them back to their earlier task, which only adds to the imbalance shown.
 func (s *state) route(now time.Duration) *task {
 	var serving []*task
 	all := true
