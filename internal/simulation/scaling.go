@@ -130,13 +130,16 @@ func (c *Capacity) SetMin(n int) {
 
 // TargetTrackingAlarms describes the two alarms Application Auto Scaling
 // creates for a target tracking policy. "How target tracking scaling for
-// Application Auto Scaling works" says it "creates and manages the
-// CloudWatch alarms that invoke the scaling policy" and that it scales out
-// quickly and in gradually, but the page does not give the alarms' settings.
-// The defaults below are what the alarms it creates show in the CloudWatch
-// console for a one-minute metric (AlarmHigh: 3 datapoints within 3
-// minutes above the target; AlarmLow: 15 datapoints within 15 minutes below
-// 90% of the target). They are parameters because AWS does not document them.
+// Application Auto Scaling works"
+// (https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html)
+// says it "creates and manages the CloudWatch alarms that invoke the scaling
+// policy" and scales out quickly and in gradually, but does not give the
+// alarms' settings. The defaults below are those of alarms it created for
+// ECS services, as exported from real accounts (TargetTracking-service/...
+// AlarmHigh: above the target for 3 of 3 one-minute periods; AlarmLow:
+// below 90% of the target for 15 one-minute periods, e.g. threshold 63 for a
+// target of 70; both treat missing data as missing). They are parameters
+// because AWS does not document them.
 type TargetTrackingAlarms struct {
 	HighPeriods, LowPeriods int
 	LowRatio                float64
