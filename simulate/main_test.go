@@ -98,3 +98,23 @@ func TestRunErrors(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// docs/simulate is what make simulate-docs writes today: a change of
+// defaults, model or scenarios must come with regenerated docs.
+func TestDocsAreCurrent(t *testing.T) {
+	dir := t.TempDir()
+	if err := run(context.Background(), []string{"-config", "../config", "-docs", dir}, getenv(nil), &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) != 4 {
+		t.Fatalf("wrote %v, want results.md and three plots", files)
+	}
+	for _, f := range files {
+		want, _ := os.ReadFile(f)
+		got, err := os.ReadFile(filepath.Join("..", "docs", "simulate", filepath.Base(f)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("docs/simulate/%s is stale (or missing): run make simulate-docs", filepath.Base(f))
+		}
+	}
+}
