@@ -35,7 +35,8 @@ type Variant struct {
 //   - notes: the notes' step policy (scale out above 15, in below 3
 //     sessions per task, 1 to 5 tasks, one task per step) with the metric
 //     published only when a session starts or ends and CloudWatch's default
-//     missing-data treatment ("missing"), as the notes ran it;
+//     missing-data treatment ("missing"), as the notes ran it; alarm
+//     periods and cooldowns are this project's, as the notes give none;
 //   - target-tracking: the environment's props in ModeTarget;
 //   - scheduled: the environment's policy plus scheduled actions that raise
 //     the minimum task count before each hour of the week by what that hour
