@@ -38,10 +38,11 @@ type Variant struct {
 //     missing-data treatment ("missing"), as the notes ran it; alarm
 //     periods and cooldowns are this project's, as the notes give none;
 //   - target-tracking: the environment's props in ModeTarget;
-//   - scheduled: the environment's policy plus scheduled actions that raise
-//     the minimum task count before each hour of the week by what that hour
-//     needed in the trace (the timetable or last week's traffic a team
-//     would schedule by), led by lead.
+//   - scheduled: the environment's policy with its schedule or, when it has
+//     none, with scheduled actions that raise the minimum task count before
+//     each hour of the week to what that hour needed in the trace (the
+//     timetable or last week's traffic a team would schedule by), lead
+//     before the hour.
 func NewVariant(name string, env sessionscaling.Props, tr Trace, lead time.Duration) (Variant, error) {
 	env = env.WithDefaults()
 	switch name {
@@ -65,8 +66,10 @@ func NewVariant(name string, env sessionscaling.Props, tr Trace, lead time.Durat
 		if sch.Mode == sessionscaling.ModeCPU {
 			sch.Mode = sessionscaling.ModeSessions
 		}
-		sch.Schedule = DeriveSchedule(tr, sch.ScaleOutAbove, sch.MinTasks, sch.MaxTasks, lead)
-		sch.ScheduleTimeZone = "UTC"
+		if len(sch.Schedule) == 0 { // the environment's own schedule, else one from the trace
+			sch.Schedule = DeriveSchedule(tr, sch.ScaleOutAbove, sch.MinTasks, sch.MaxTasks, lead)
+			sch.ScheduleTimeZone = "UTC"
+		}
 		return Variant{Name: name, Policy: sch.Policy(), Metric: MetricEveryMinute}, nil
 	}
 	return Variant{}, fmt.Errorf("policy %q: must be one of %s", name, strings.Join(PolicyNames, ", "))
@@ -103,6 +106,9 @@ func DeriveSchedule(tr Trace, threshold, minTasks, maxTasks int, lead time.Durat
 	open := 0
 	for _, e := range evs {
 		open += e.d
+		if e.d < 0 {
+			continue // an end never sets a new peak
+		}
 		h := int(e.at.Weekday())*24 + e.at.Hour()
 		n := max(minTasks, min(maxTasks, int(math.Ceil(float64(open)/float64(threshold)))))
 		need[h] = max(need[h], n)

@@ -176,3 +176,25 @@ func TestOracle(t *testing.T) {
 		t.Errorf("oracle = %.2f task-minutes, want %.2f", r.OracleTaskMinutes, want)
 	}
 }
+
+// The scheduled policy uses the environment's schedule when it has one, and
+// otherwise derives one from the trace: before the hour that needs more tasks.
+func TestScheduledVariant(t *testing.T) {
+	tr := trace(sessions(40, 9*time.Hour, time.Hour)) // Monday 09:00-10:00
+	v, err := NewVariant(PolicyScheduled, sessionscaling.Props{}, tr, 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sessionscaling.ScheduledAction{
+		{Name: "mon-0855", Cron: "55 8 ? * MON *", MinTasks: 3},
+		{Name: "mon-0955", Cron: "55 9 ? * MON *", MinTasks: 1}, // the class ends at 10:00
+	}
+	if got := v.Policy.Schedule; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("derived schedule = %+v, want %+v", got, want)
+	}
+	own := []sessionscaling.ScheduledAction{{Name: "class", Cron: "45 8 ? * MON-FRI *", MinTasks: 4}}
+	v, _ = NewVariant(PolicyScheduled, sessionscaling.Props{Schedule: own, ScheduleTimeZone: "Europe/Paris"}, tr, 5*time.Minute)
+	if len(v.Policy.Schedule) != 1 || v.Policy.Schedule[0] != own[0] || v.Policy.ScheduleTimeZone != "Europe/Paris" {
+		t.Errorf("with the environment's schedule: %+v in %s", v.Policy.Schedule, v.Policy.ScheduleTimeZone)
+	}
+}
