@@ -198,3 +198,27 @@ func TestScheduledVariant(t *testing.T) {
 		t.Errorf("with the environment's schedule: %+v in %s", v.Policy.Schedule, v.Policy.ScheduleTimeZone)
 	}
 }
+
+// For ECS the capacity Application Auto Scaling changes is the desired
+// count. After scale-in lowered it below the running tasks (they were
+// protected), a scale-out raises it from there: no task starts until the
+// desired count passes the tasks still running.
+func TestScaleOutAfterProtectedScaleIn(t *testing.T) {
+	s := &state{m: Model{}.withDefaults(), threshold: 15, cap: Capacity{Desired: 3, Min: 1, Max: 10}}
+	for range 3 {
+		s.launch(-time.Hour)
+	}
+	for _, tk := range s.tasks {
+		tk.sessions, tk.everUsed = 1, true // protected
+	}
+	s.cap.ScaleIn(2, 0, 0)
+	s.reconcile(0)
+	if s.cap.Desired != 1 || len(s.tasks) != 3 {
+		t.Fatalf("desired %d, running %d; want 1 and 3 (protected tasks stay)", s.cap.Desired, len(s.tasks))
+	}
+	s.cap.ScaleOut(1, time.Minute, 0)
+	s.reconcile(time.Minute)
+	if s.cap.Desired != 2 || len(s.tasks) != 3 {
+		t.Errorf("after +1: desired %d, running %d; want 2 and 3 (no new task)", s.cap.Desired, len(s.tasks))
+	}
+}
