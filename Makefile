@@ -63,3 +63,12 @@ push-image: ## build, tag and push every image to the ecr stack's repositories (
 
 clean: ## remove synthesized output and caches (not state files)
 	rm -rf cdktf.out .cache
+
+.PHONY: simulate simulate-docs
+
+SIM_TRACE ?= classroom
+simulate: ## replay a trace (SIM_TRACE=classroom|workday|spike|FILE) through the SHINY_ENV scaling policy and alternatives
+	go run ./simulate -trace $(SIM_TRACE)
+
+simulate-docs: ## regenerate docs/simulate/*.svg and docs/simulate/results.md from the built-in scenarios
+	go run ./simulate -docs docs/simulate

@@ -107,12 +107,10 @@ func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppSta
 	if err := s.ALB.AddService(cognitoauthalb.TargetApp, s.Shiny); err != nil {
 		return nil, err
 	}
-	if s.Scaling, err = sessionscaling.NewSessionScaling(s.Stack, "scaling", sessionscaling.Props{
-		Settings: cfg.Scaling, NamePrefix: cfg.NamePrefix, Region: cfg.Region,
-		ClusterName: *s.Cluster.Name(), ClusterARN: *s.Cluster.Arn(), Service: s.Shiny,
-		Lambda: assets.SessionMetric, LogRetentionDays: cfg.LogRetentionDays,
-		LoadBalancerARNSuffix: *s.ALB.LoadBalancer.ArnSuffix(),
-	}); err != nil {
+	scaling := ScalingProps(cfg)
+	scaling.ClusterName, scaling.ClusterARN, scaling.Service = *s.Cluster.Name(), *s.Cluster.Arn(), s.Shiny
+	scaling.Lambda, scaling.LoadBalancerARNSuffix = assets.SessionMetric, *s.ALB.LoadBalancer.ArnSuffix()
+	if s.Scaling, err = sessionscaling.NewSessionScaling(s.Stack, "scaling", scaling); err != nil {
 		return nil, err
 	}
 	s.outputs(cfg)

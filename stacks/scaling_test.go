@@ -75,8 +75,8 @@ func TestSessionAlarmsDrivePolicies(t *testing.T) {
 		alarm, policy, op  string
 		threshold, periods float64
 	}{
-		{"ScaleOutAlarm", "ScaleOutPolicy", "GreaterThanThreshold", 15, 2},
-		{"ScaleInAlarm", "ScaleInPolicy", "LessThanThreshold", 3, 10},
+		{"ScaleOutAlarm", "ScaleOutPolicy", "GreaterThanThreshold", 15, sessionscaling.ScaleOutPeriods},
+		{"ScaleInAlarm", "ScaleInPolicy", "LessThanThreshold", 3, sessionscaling.ScaleInPeriods},
 	} {
 		_, a := app.ByPath(t, "aws_cloudwatch_metric_alarm", "app/scaling/"+tc.alarm)
 		if a["namespace"] != sessionmodel.MetricNamespace || a["metric_name"] != sessionmodel.MetricSessionsPerTask || a["statistic"] != "Average" || a["period"] != float64(60) {

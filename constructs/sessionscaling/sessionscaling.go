@@ -2,8 +2,10 @@
 // task: the session table, the sessionmetric Lambda with its schedule, the
 // scalable target, step scaling policies driven by two alarms on
 // SessionsPerTask, CPU and memory alarms without actions, a dashboard, and
-// the permissions the session sidecar needs. Mode "cpu" swaps the step
-// policies for CPU target tracking (the notes' simpler alternative).
+// the permissions the session sidecar needs. Mode "target" swaps the step
+// policies for target tracking on SessionsPerTask, mode "cpu" for CPU target
+// tracking (the notes' simpler alternative). A schedule can raise the
+// minimum task count at known busy times. Policy describes all of it as data.
 package sessionscaling
 
 import (
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingpolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingscheduledaction"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingtarget"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchdashboard"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatcheventrule"
@@ -38,15 +41,21 @@ import (
 // Modes.
 const (
 	ModeSessions = "sessions"
+	ModeTarget   = "target"
 	ModeCPU      = "cpu"
 )
 
 // Alarm timing. The Lambda publishes one datapoint a minute.
 const (
 	Period = 60 * time.Second
-	// ScaleOutPeriods: two minutes above the threshold adds capacity quickly
-	// without reacting to a single spike.
-	ScaleOutPeriods = 2
+	// ScaleOutPeriods: one minute above the threshold adds capacity. With
+	// sticky websockets every minute of delay leaves more new sessions on
+	// the busy tasks; the simulator (go run ./simulate, docs/simulate) shows
+	// one period lowering the peak and the overload on every built-in
+	// scenario for about 1% more task-minutes than two. The metric is an exact
+	// count published every minute, not a noisy sample, so one datapoint is
+	// evidence enough.
+	ScaleOutPeriods = 1
 	// ScaleInPeriods: ten minutes below the threshold before removing a
 	// task, so a lull between sessions does not shrink the service.
 	ScaleInPeriods = 10
@@ -61,21 +70,24 @@ func TableName(namePrefix string) string { return namePrefix + "-sessions" }
 
 // Defaults of Settings and Props.
 const (
-	DefaultMode             = ModeSessions
-	DefaultMinTasks         = 1
-	DefaultMaxTasks         = 5
-	DefaultScaleOutAbove    = 15
-	DefaultScaleInBelow     = 3
-	DefaultCPUTargetPercent = 60
-	DefaultScaleOutCooldown = 120 * time.Second
-	DefaultScaleInCooldown  = 300 * time.Second
+	DefaultMode                  = ModeSessions
+	DefaultMinTasks              = 1
+	DefaultMaxTasks              = 5
+	DefaultScaleOutAbove         = 15
+	DefaultScaleInBelow          = 3
+	DefaultCPUTargetPercent      = 60
+	DefaultTargetSessionsPerTask = 10
+	DefaultScheduleTimeZone      = "UTC"
+	DefaultScaleOutCooldown      = 120 * time.Second
+	DefaultScaleInCooldown       = 300 * time.Second
 )
 
 // Settings are the scaling choices of a deployment: the stack configuration's
 // "scaling" section is this struct. A zero field takes its default.
 type Settings struct {
-	// Mode is "sessions" (step scaling on the sessions per task) or "cpu"
-	// (CPU target tracking, the notes' simpler alternative).
+	// Mode is "sessions" (step scaling on the sessions per task), "target"
+	// (target tracking on the sessions per task) or "cpu" (CPU target
+	// tracking, the notes' simpler alternative).
 	Mode string `json:"mode"`
 	// MinTasks is the least number of tasks.
 	MinTasks int `json:"minTasks"`
@@ -87,14 +99,23 @@ type Settings struct {
 	ScaleInBelow int `json:"scaleInBelow"`
 	// CPUTargetPercent is the average CPU the service is kept at ("cpu" mode).
 	CPUTargetPercent int `json:"cpuTargetPercent"`
+	// TargetSessionsPerTask is the sessions per task the service is kept at ("target" mode).
+	TargetSessionsPerTask int `json:"targetSessionsPerTask"`
+	// Schedule raises (or lowers) the least number of tasks at given times,
+	// e.g. before a class starts: a list of {"name", "cron", "minTasks"}
+	// with Application Auto Scaling's six-field cron (no cron(...)).
+	Schedule []ScheduledAction `json:"schedule"`
+	// ScheduleTimeZone is the IANA time zone of the schedule's cron expressions.
+	ScheduleTimeZone string `json:"scheduleTimeZone"`
 }
 
 // DefaultSettings are the notes' parameters: 1 to 5 tasks, out above 15 and
-// in below 3 sessions per task.
+// in below 3 sessions per task, no schedule.
 func DefaultSettings() Settings {
 	return Settings{
 		Mode: DefaultMode, MinTasks: DefaultMinTasks, MaxTasks: DefaultMaxTasks,
 		ScaleOutAbove: DefaultScaleOutAbove, ScaleInBelow: DefaultScaleInBelow, CPUTargetPercent: DefaultCPUTargetPercent,
+		TargetSessionsPerTask: DefaultTargetSessionsPerTask, ScheduleTimeZone: DefaultScheduleTimeZone,
 	}
 }
 
@@ -103,7 +124,7 @@ func (s Settings) withDefaults() Settings {
 	d := DefaultSettings()
 	for _, f := range []struct{ v, def *int }{
 		{&s.MinTasks, &d.MinTasks}, {&s.MaxTasks, &d.MaxTasks}, {&s.ScaleOutAbove, &d.ScaleOutAbove},
-		{&s.ScaleInBelow, &d.ScaleInBelow}, {&s.CPUTargetPercent, &d.CPUTargetPercent},
+		{&s.ScaleInBelow, &d.ScaleInBelow}, {&s.CPUTargetPercent, &d.CPUTargetPercent}, {&s.TargetSessionsPerTask, &d.TargetSessionsPerTask},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -111,6 +132,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.Mode == "" {
 		s.Mode = d.Mode
+	}
+	if s.ScheduleTimeZone == "" {
+		s.ScheduleTimeZone = d.ScheduleTimeZone
 	}
 	return s
 }
@@ -139,7 +163,7 @@ type Props struct {
 	// LoadBalancerARNSuffix, for the dashboard's 5xx graph. Optional.
 	LoadBalancerARNSuffix string
 
-	serviceName string // of Service
+	serviceName string // of Service, once constructed
 }
 
 // SessionScaling is what NewSessionScaling created. Policies and alarms of
@@ -160,9 +184,19 @@ type SessionScaling struct {
 	ScaleOutAlarm    cloudwatchmetricalarm.CloudwatchMetricAlarm
 	ScaleInAlarm     cloudwatchmetricalarm.CloudwatchMetricAlarm
 	CPUTracking      appautoscalingpolicy.AppautoscalingPolicy
+	SessionsTracking appautoscalingpolicy.AppautoscalingPolicy
+	ScheduledActions []appautoscalingscheduledaction.AppautoscalingScheduledAction
 	CPUAlarm         cloudwatchmetricalarm.CloudwatchMetricAlarm
 	MemoryAlarm      cloudwatchmetricalarm.CloudwatchMetricAlarm
 	Dashboard        cloudwatchdashboard.CloudwatchDashboard
+
+	namePrefix string
+}
+
+// WithDefaults returns p with every unset field at its default.
+func (p Props) WithDefaults() Props {
+	p.defaults()
+	return p
 }
 
 func (p *Props) defaults() {
@@ -186,7 +220,7 @@ func NewSessionScaling(scope constructs.Construct, id string, props Props) (*Ses
 	}
 	props.serviceName = *props.Service.Service.Name()
 	ns := constructs.NewConstruct(scope, jsii.String(id))
-	s := &SessionScaling{}
+	s := &SessionScaling{namePrefix: props.NamePrefix}
 	s.table(ns, props)
 	s.function(ns, props)
 	s.agentPolicy(ns, props)
@@ -199,11 +233,16 @@ func NewSessionScaling(scope constructs.Construct, id string, props Props) (*Ses
 		MinCapacity:       jsii.Number(float64(props.MinTasks)),
 		MaxCapacity:       jsii.Number(float64(props.MaxTasks)),
 	})
-	if props.Mode == ModeCPU {
-		s.cpuTracking(ns, props)
-	} else {
-		s.stepScaling(ns, props)
+	pol := props.Policy()
+	switch props.Mode {
+	case ModeCPU:
+		s.CPUTracking = s.targetTracking(ns, pol)
+	case ModeTarget:
+		s.SessionsTracking = s.targetTracking(ns, pol)
+	default:
+		s.stepScaling(ns, pol)
 	}
+	s.scheduledActions(ns, pol)
 	s.resourceAlarms(ns, props)
 	if err := s.dashboard(ns, props); err != nil {
 		return nil, fmt.Errorf("sessionscaling %q: %w", id, err)
@@ -334,80 +373,114 @@ func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
 	s.AgentPolicy = p.Service.GrantTask(ns, "AgentPolicy", "session-agent", doc)
 }
 
-func (p Props) sessionDimensions() *map[string]*string {
-	return &map[string]*string{
-		sessionmodel.DimensionCluster: jsii.String(p.ClusterName),
-		sessionmodel.DimensionService: jsii.String(p.serviceName),
+// stepPolicy renders a step scaling policy of the description.
+func (s *SessionScaling) stepPolicy(ns constructs.Construct, sp StepPolicy) appautoscalingpolicy.AppautoscalingPolicy {
+	var steps []*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment
+	for _, st := range sp.Steps {
+		steps = append(steps, &appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
+			MetricIntervalLowerBound: formatBound(st.Lower),
+			MetricIntervalUpperBound: formatBound(st.Upper),
+			ScalingAdjustment:        jsii.Number(float64(st.Adjustment)),
+		})
 	}
-}
-
-func (s *SessionScaling) stepPolicy(ns constructs.Construct, id, name string, p Props, cooldown time.Duration, steps []*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment) appautoscalingpolicy.AppautoscalingPolicy {
-	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(id), &appautoscalingpolicy.AppautoscalingPolicyConfig{
-		Name:              jsii.String(p.NamePrefix + "-" + name),
+	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(sp.ID), &appautoscalingpolicy.AppautoscalingPolicyConfig{
+		Name:              jsii.String(sp.Name),
 		PolicyType:        jsii.String("StepScaling"),
 		ResourceId:        s.ScalableTarget.ResourceId(),
 		ScalableDimension: s.ScalableTarget.ScalableDimension(),
 		ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
 		StepScalingPolicyConfiguration: &appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfiguration{
-			AdjustmentType:        jsii.String("ChangeInCapacity"),
-			Cooldown:              jsii.Number(cooldown.Seconds()),
-			MetricAggregationType: jsii.String("Average"),
+			AdjustmentType:        jsii.String(sp.AdjustmentType),
+			Cooldown:              jsii.Number(sp.Cooldown.Seconds()),
+			MetricAggregationType: jsii.String(sp.MetricAggregationType),
 			StepAdjustment:        steps,
 		},
 	})
 }
 
-func (s *SessionScaling) stepScaling(ns constructs.Construct, p Props) {
-	// Bounds are relative to the alarm threshold: up to one more threshold
-	// above it adds one task, further above adds two.
-	s.ScaleOutPolicy = s.stepPolicy(ns, "ScaleOutPolicy", "scale-out", p, p.ScaleOutCooldown,
-		[]*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
-			{MetricIntervalLowerBound: jsii.String("0"), MetricIntervalUpperBound: jsii.String(fmt.Sprint(p.ScaleOutAbove)), ScalingAdjustment: jsii.Number(1)},
-			{MetricIntervalLowerBound: jsii.String(fmt.Sprint(p.ScaleOutAbove)), ScalingAdjustment: jsii.Number(2)},
-		})
-	s.ScaleInPolicy = s.stepPolicy(ns, "ScaleInPolicy", "scale-in", p, p.ScaleInCooldown,
-		[]*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
-			{MetricIntervalUpperBound: jsii.String("0"), ScalingAdjustment: jsii.Number(-1)},
-		})
-	alarm := func(id, name, op string, threshold, periods int, policy appautoscalingpolicy.AppautoscalingPolicy, desc string) cloudwatchmetricalarm.CloudwatchMetricAlarm {
-		return cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String(id), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
-			AlarmName:          jsii.String(p.NamePrefix + "-" + name),
-			AlarmDescription:   jsii.String(desc),
-			Namespace:          jsii.String(sessionmodel.MetricNamespace),
-			MetricName:         jsii.String(sessionmodel.MetricSessionsPerTask),
-			Dimensions:         p.sessionDimensions(),
-			Statistic:          jsii.String("Average"),
-			Period:             jsii.Number(Period.Seconds()),
-			EvaluationPeriods:  jsii.Number(float64(periods)),
-			DatapointsToAlarm:  jsii.Number(float64(periods)),
-			ComparisonOperator: jsii.String(op),
-			Threshold:          jsii.Number(float64(threshold)),
-			TreatMissingData:   jsii.String(TreatMissingData),
-			AlarmActions:       jsii.Strings(*policy.Arn()),
-		})
+// alarm renders a CloudWatch alarm of the description that invokes action.
+func alarm(ns constructs.Construct, a Alarm, action string) cloudwatchmetricalarm.CloudwatchMetricAlarm {
+	dims := map[string]*string{}
+	for k, v := range a.Metric.Dimensions {
+		dims[k] = jsii.String(v)
 	}
-	s.ScaleOutAlarm = alarm("ScaleOutAlarm", "sessions-high", "GreaterThanThreshold", p.ScaleOutAbove, ScaleOutPeriods, s.ScaleOutPolicy,
-		fmt.Sprintf("More than %d sessions per task for %d minutes: add tasks", p.ScaleOutAbove, ScaleOutPeriods))
-	s.ScaleInAlarm = alarm("ScaleInAlarm", "sessions-low", "LessThanThreshold", p.ScaleInBelow, ScaleInPeriods, s.ScaleInPolicy,
-		fmt.Sprintf("Fewer than %d sessions per task for %d minutes: remove a task", p.ScaleInBelow, ScaleInPeriods))
+	return cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String(a.ID), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+		AlarmName:          jsii.String(a.Name),
+		AlarmDescription:   jsii.String(a.Description),
+		Namespace:          jsii.String(a.Metric.Namespace),
+		MetricName:         jsii.String(a.Metric.Name),
+		Dimensions:         &dims,
+		Statistic:          jsii.String(a.Metric.Statistic),
+		Period:             jsii.Number(a.Period.Seconds()),
+		EvaluationPeriods:  jsii.Number(float64(a.EvaluationPeriods)),
+		DatapointsToAlarm:  jsii.Number(float64(a.DatapointsToAlarm)),
+		ComparisonOperator: jsii.String(a.Comparison),
+		Threshold:          jsii.Number(a.Threshold),
+		TreatMissingData:   jsii.String(a.TreatMissingData),
+		AlarmActions:       jsii.Strings(action),
+	})
 }
 
-func (s *SessionScaling) cpuTracking(ns constructs.Construct, p Props) {
-	s.CPUTracking = appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String("CPUTrackingPolicy"), &appautoscalingpolicy.AppautoscalingPolicyConfig{
-		Name:              jsii.String(p.NamePrefix + "-cpu-target"),
-		PolicyType:        jsii.String("TargetTrackingScaling"),
-		ResourceId:        s.ScalableTarget.ResourceId(),
-		ScalableDimension: s.ScalableTarget.ScalableDimension(),
-		ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
-		TargetTrackingScalingPolicyConfiguration: &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration{
-			TargetValue: jsii.Number(float64(p.CPUTargetPercent)),
-			PredefinedMetricSpecification: &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification{
-				PredefinedMetricType: jsii.String("ECSServiceAverageCPUUtilization"),
-			},
-			ScaleOutCooldown: jsii.Number(p.ScaleOutCooldown.Seconds()),
-			ScaleInCooldown:  jsii.Number(p.ScaleInCooldown.Seconds()),
-		},
+// stepScaling renders the step scaling rules of pol: each alarm invokes its policy.
+func (s *SessionScaling) stepScaling(ns constructs.Construct, pol Policy) {
+	s.ScaleOutPolicy = s.stepPolicy(ns, pol.ScaleOut.Policy)
+	s.ScaleInPolicy = s.stepPolicy(ns, pol.ScaleIn.Policy)
+	s.ScaleOutAlarm = alarm(ns, pol.ScaleOut.Alarm, *s.ScaleOutPolicy.Arn())
+	s.ScaleInAlarm = alarm(ns, pol.ScaleIn.Alarm, *s.ScaleInPolicy.Arn())
+}
+
+// targetTracking renders the target tracking policy of pol (CPU or sessions).
+func (s *SessionScaling) targetTracking(ns constructs.Construct, pol Policy) appautoscalingpolicy.AppautoscalingPolicy {
+	tt := pol.TargetTracking
+	cfg := &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration{
+		TargetValue:      jsii.Number(tt.TargetValue),
+		ScaleOutCooldown: jsii.Number(tt.ScaleOutCooldown.Seconds()),
+		ScaleInCooldown:  jsii.Number(tt.ScaleInCooldown.Seconds()),
+	}
+	if tt.PredefinedMetric != "" {
+		cfg.PredefinedMetricSpecification = &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification{
+			PredefinedMetricType: jsii.String(tt.PredefinedMetric),
+		}
+	} else {
+		var dims []*appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensions
+		for _, k := range []string{sessionmodel.DimensionCluster, sessionmodel.DimensionService} {
+			dims = append(dims, &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensions{
+				Name: jsii.String(k), Value: jsii.String(tt.Metric.Dimensions[k]),
+			})
+		}
+		cfg.CustomizedMetricSpecification = &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification{
+			Namespace:  jsii.String(tt.Metric.Namespace),
+			MetricName: jsii.String(tt.Metric.Name),
+			Statistic:  jsii.String(tt.Metric.Statistic),
+			Dimensions: dims,
+		}
+	}
+	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(tt.ID), &appautoscalingpolicy.AppautoscalingPolicyConfig{
+		Name:                                     jsii.String(tt.Name),
+		PolicyType:                               jsii.String("TargetTrackingScaling"),
+		ResourceId:                               s.ScalableTarget.ResourceId(),
+		ScalableDimension:                        s.ScalableTarget.ScalableDimension(),
+		ServiceNamespace:                         s.ScalableTarget.ServiceNamespace(),
+		TargetTrackingScalingPolicyConfiguration: cfg,
 	})
+}
+
+// scheduledActions renders pol's schedule: each action sets the minimum
+// task count from its time on.
+func (s *SessionScaling) scheduledActions(ns constructs.Construct, pol Policy) {
+	for _, a := range pol.Schedule {
+		s.ScheduledActions = append(s.ScheduledActions, appautoscalingscheduledaction.NewAppautoscalingScheduledAction(ns, jsii.String("Schedule-"+a.Name), &appautoscalingscheduledaction.AppautoscalingScheduledActionConfig{
+			Name:              jsii.String(s.namePrefix + "-" + a.Name),
+			ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
+			ResourceId:        s.ScalableTarget.ResourceId(),
+			ScalableDimension: s.ScalableTarget.ScalableDimension(),
+			Schedule:          jsii.String(a.Expression()),
+			Timezone:          jsii.String(pol.ScheduleTimeZone),
+			ScalableTargetAction: &appautoscalingscheduledaction.AppautoscalingScheduledActionScalableTargetAction{
+				MinCapacity: jsii.String(fmt.Sprint(a.MinTasks)),
+			},
+		}))
+	}
 }
 
 // resourceAlarms watch CPU and memory without acting, as in the notes, to

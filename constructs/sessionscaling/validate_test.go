@@ -50,6 +50,14 @@ func TestPropsValidation(t *testing.T) {
 		{"scale-out cooldown", func(p *Props) { p.ScaleOutCooldown = -1 }, "ScaleOutCooldown = -1ns"},
 		{"scale-in cooldown", func(p *Props) { p.ScaleInCooldown = -1 }, "ScaleInCooldown = -1ns"},
 		{"retention", func(p *Props) { p.LogRetentionDays = 2 }, "LogRetentionDays = 2: must be one of CloudWatch's values"},
+		{"target", func(p *Props) { p.TargetSessionsPerTask = -1 }, "targetSessionsPerTask = -1"},
+		{"time zone", func(p *Props) { p.ScheduleTimeZone = "Mars/Olympus" }, `scheduleTimeZone = "Mars/Olympus"`},
+		{"schedule name", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "Class!", Cron: "0 8 ? * MON *", MinTasks: 2}} }, `schedule[0].name = "Class!"`},
+		{"schedule duplicate", func(p *Props) {
+			p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 ? * MON *", MinTasks: 2}, {Name: "a", Cron: "0 9 ? * MON *", MinTasks: 1}}
+		}, `schedule[1].name = "a"`},
+		{"schedule cron", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 * * MON-FRI", MinTasks: 2}} }, `schedule[0].cron = "0 8 * * MON-FRI": must be an Application Auto Scaling cron expression`},
+		{"schedule min", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 ? * MON *", MinTasks: 6}} }, "schedule[0].minTasks = 6: must be from 1 to maxTasks (5)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := validProps()
