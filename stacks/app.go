@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"path"
 	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -92,6 +93,8 @@ func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppSta
 	if s.ALB, err = cognitoauthalb.NewCognitoAuthALB(s.Stack, "alb", cognitoauthalb.Props{
 		Settings: cfg.Settings, NamePrefix: cfg.NamePrefix,
 		VpcID: net.vpcID, SubnetIDs: net.subnetIDs, VpcCIDR: net.cidr,
+		// The sidecar's own endpoints (its health check) are not for users.
+		PrivatePaths: []string{path.Dir(sessionmodel.AgentHealthPath) + "/*"},
 	}); err != nil {
 		return nil, err
 	}

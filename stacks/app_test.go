@@ -541,3 +541,54 @@ func TestConfiguredVPC(t *testing.T) {
 		t.Errorf("service network = %v, want configured subnets without public IPs", nc)
 	}
 }
+
+// The app reads every attribute it shows from x-amzn-oidc-data, custom ones
+// included: the client's read_attributes name them all.
+func TestClientReadsAppAttributes(t *testing.T) {
+	_, app := defaultSynth(t)
+	_, client := app.ByPath(t, "aws_cognito_user_pool_client", "app/alb/UserPoolClient")
+	got := strs(client["read_attributes"])
+	for _, want := range []string{"email", "given_name", "family_name", "custom:role", "custom:type"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("read_attributes = %v, want %s among them", got, want)
+		}
+	}
+}
+
+// Without SES settings Cognito sends email itself (its daily quota); with
+// them, through the configured SES identity.
+func TestCognitoEmailThroughSES(t *testing.T) {
+	_, app := defaultSynth(t)
+	if _, pool := app.ByPath(t, "aws_cognito_user_pool", "app/alb/UserPool"); pool["email_configuration"] != nil {
+		t.Errorf("email_configuration = %v, want none by default", pool["email_configuration"])
+	}
+	cfg := validConfig()
+	cfg.Cognito.SESFromAddress = "Shiny <noreply@example.com>"
+	cfg.Cognito.SESIdentityArn = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
+	_, app = synthBoth(t, cfg)
+	_, pool := app.ByPath(t, "aws_cognito_user_pool", "app/alb/UserPool")
+	ec := m(pool["email_configuration"])
+	if ec["email_sending_account"] != "DEVELOPER" || ec["source_arn"] != cfg.Cognito.SESIdentityArn || ec["from_email_address"] != cfg.Cognito.SESFromAddress {
+		t.Errorf("email_configuration = %v, want SES (DEVELOPER) from the configured identity", ec)
+	}
+}
+
+// The sidecar's own endpoints are answered 404 by the ALB, before sign-in,
+// on every host: only target group health checks (which bypass listener
+// rules) reach them.
+func TestSidecarPathsAreNotForUsers(t *testing.T) {
+	_, app := defaultSynth(t)
+	_, r := app.ByPath(t, "aws_lb_listener_rule", "app/alb/PrivatePathsRule")
+	conds := l(r["condition"])
+	if len(conds) != 1 || !slices.Equal(strs(m(m(conds[0])["path_pattern"])["values"]), []string{"/__sessionagent/*"}) {
+		t.Errorf("conditions = %v, want only the path /__sessionagent/*", conds)
+	}
+	acts := l(r["action"])
+	if len(acts) != 1 || m(acts[0])["type"] != "fixed-response" || m(m(acts[0])["fixed_response"])["status_code"] != "404" {
+		t.Errorf("actions = %v, want a fixed 404", acts)
+	}
+	_, logout := app.ByPath(t, "aws_lb_listener_rule", "app/alb/LogoutRule")
+	if !(r["priority"].(float64) < logout["priority"].(float64)) {
+		t.Errorf("priority %v, want it evaluated first", r["priority"])
+	}
+}

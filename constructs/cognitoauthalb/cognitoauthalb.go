@@ -74,6 +74,20 @@ type Settings struct {
 	// AllowDeletion lets `cdktf destroy app` delete the ALB and the Cognito
 	// user pool (and so its users). False: both have deletion protection on.
 	AllowDeletion bool `json:"allowDeletion"`
+	// Cognito configures how the user pool sends email.
+	Cognito CognitoSettings `json:"cognito"`
+}
+
+// CognitoSettings configure the user pool's email.
+type CognitoSettings struct {
+	// SESFromAddress sends sign-up and password emails through Amazon SES
+	// from this address, e.g. "Shiny <noreply@example.com>" (set with
+	// sesIdentityArn). Empty: Cognito's built-in email, limited to a few
+	// emails a day per account, so verification codes stop on a busy day.
+	SESFromAddress string `json:"sesFromAddress"`
+	// SESIdentityArn is the verified SES identity (address or domain) that
+	// SESFromAddress belongs to, in a region Cognito may use.
+	SESIdentityArn string `json:"sesIdentityArn"`
 }
 
 // withDefaults fills zero fields with their defaults.
@@ -100,6 +114,11 @@ type Props struct {
 	VpcCIDR string
 	// SSLPolicy of the HTTPS listener. Default: DefaultSSLPolicy.
 	SSLPolicy string
+	// PrivatePaths are path patterns of the targets' own endpoints (e.g. a
+	// sidecar's health check) that users must not reach: the listener
+	// answers them 404 on every host. Target group health checks go to the
+	// targets directly, not through listener rules. Default: none.
+	PrivatePaths []string
 }
 
 // CognitoAuthALB is what NewCognitoAuthALB created; AddService adds a
@@ -267,6 +286,24 @@ func (a *CognitoAuthALB) certificate(ns constructs.Construct, props Props) {
 	}
 }
 
+// ReadAttributes are the user pool attributes the app client may read: every
+// attribute of the schema the app shows (the sample app decodes them from
+// x-amzn-oidc-data).
+var ReadAttributes = []string{"email", "email_verified", "given_name", "family_name", "phone_number", "custom:role", "custom:type"}
+
+// emailConfiguration sends Cognito's email through SES when configured
+// ("DEVELOPER"), else through Cognito's built-in email with its daily quota.
+func emailConfiguration(c CognitoSettings) *cognitouserpool.CognitoUserPoolEmailConfiguration {
+	if c.SESIdentityArn == "" {
+		return nil
+	}
+	return &cognitouserpool.CognitoUserPoolEmailConfiguration{
+		EmailSendingAccount: jsii.String("DEVELOPER"),
+		SourceArn:           jsii.String(c.SESIdentityArn),
+		FromEmailAddress:    jsii.String(c.SESFromAddress),
+	}
+}
+
 func (a *CognitoAuthALB) cognito(ns constructs.Construct, props Props) {
 	str := func(name string, required bool) *cognitouserpool.CognitoUserPoolSchema {
 		return &cognitouserpool.CognitoUserPoolSchema{
@@ -305,6 +342,7 @@ func (a *CognitoAuthALB) cognito(ns constructs.Construct, props Props) {
 			str("phone_number", false), str("role", false), str("type", false),
 		},
 		DeletionProtection: jsii.String(deletion),
+		EmailConfiguration: emailConfiguration(props.Cognito),
 	})
 	a.UserPoolDomain = cognitouserpooldomain.NewCognitoUserPoolDomain(ns, jsii.String("UserPoolDomain"), &cognitouserpooldomain.CognitoUserPoolDomainConfig{
 		Domain:     jsii.String(a.domainPrefix(ns, props)),
@@ -320,9 +358,13 @@ func (a *CognitoAuthALB) cognito(ns constructs.Construct, props Props) {
 		SupportedIdentityProviders:      jsii.Strings("COGNITO"),
 		CallbackUrls:                    jsii.Strings(props.CallbackURLs()...),
 		LogoutUrls:                      jsii.Strings(props.LogoutURLs()...),
-		ExplicitAuthFlows:               jsii.Strings("ALLOW_REFRESH_TOKEN_AUTH"),
-		PreventUserExistenceErrors:      jsii.String("ENABLED"),
-		EnableTokenRevocation:           jsii.Bool(true),
+		// The attributes the ALB passes to the app in x-amzn-oidc-data.
+		// Without read_attributes only the standard ones are readable, and
+		// custom:role and custom:type never reach the app.
+		ReadAttributes:             jsii.Strings(ReadAttributes...),
+		ExplicitAuthFlows:          jsii.Strings("ALLOW_REFRESH_TOKEN_AUTH"),
+		PreventUserExistenceErrors: jsii.String("ENABLED"),
+		EnableTokenRevocation:      jsii.Bool(true),
 	})
 }
 
@@ -344,7 +386,7 @@ func (a *CognitoAuthALB) httpsListener(p Props) {
 			},
 		}),
 	})
-	for _, r := range ListenerRules(p.Domain) {
+	for _, r := range ListenerRules(p.Domain, p.PrivatePaths...) {
 		if r.Forward == "" {
 			a.Rules[r.ID] = a.rule(r, "")
 		}
@@ -391,7 +433,7 @@ func (a *CognitoAuthALB) AddService(target Target, svc *shinyservice.ShinyServic
 			Type: jsii.String("forward"), Order: jsii.Number(2), TargetGroupArn: svc.TargetGroup.Arn(),
 		}))
 	}
-	for _, r := range ListenerRules(a.props.Domain) {
+	for _, r := range ListenerRules(a.props.Domain, a.props.PrivatePaths...) {
 		if r.Forward == target {
 			a.Rules[r.ID] = a.rule(r, *svc.TargetGroup.Arn())
 			deps = append(deps, a.Rules[r.ID])
@@ -434,6 +476,14 @@ func (a *CognitoAuthALB) rule(r Rule, targetGroupARN string) lblistenerrule.LbLi
 		})
 	}
 	action := &lblistenerrule.LbListenerRuleAction{Type: jsii.String("forward"), TargetGroupArn: jsii.String(targetGroupARN)}
+	if r.FixedStatus != 0 {
+		action = &lblistenerrule.LbListenerRuleAction{
+			Type: jsii.String("fixed-response"),
+			FixedResponse: &lblistenerrule.LbListenerRuleActionFixedResponse{
+				ContentType: jsii.String("text/plain"), MessageBody: jsii.String(r.FixedBody), StatusCode: jsii.String(fmt.Sprint(r.FixedStatus)),
+			},
+		}
+	}
 	if r.RedirectHost != "" {
 		action = &lblistenerrule.LbListenerRuleAction{
 			Type: jsii.String("redirect"),

@@ -5,7 +5,7 @@ import "testing"
 // The routing the ALB applies, checked on the rule list the construct
 // renders (the same list `make local` interprets).
 func TestMatchListenerRules(t *testing.T) {
-	rules := ListenerRules("shiny.example.com")
+	rules := ListenerRules("shiny.example.com", "/__agent/*")
 	for _, tc := range []struct {
 		host, path string
 		want       string
@@ -21,6 +21,10 @@ func TestMatchListenerRules(t *testing.T) {
 		{"www.shiny.example.com", "/logout", "WWWRedirectRule"},
 		{"www.shiny.example.com", "/logged-out", "WWWRedirectRule"},
 		{"other.example.com", "/logout", "default"},
+		// The targets' own endpoints are answered 404 on every host, before sign-in.
+		{"shiny.example.com", "/__agent/healthz", "PrivatePathsRule"},
+		{"www.shiny.example.com", "/__agent/healthz", "PrivatePathsRule"},
+		{"shiny.example.com", "/__agent", "default"},
 	} {
 		if got := Match(rules, tc.host, tc.path).ID; got != tc.want {
 			t.Errorf("Match(%q, %q) = %s, want %s", tc.host, tc.path, got, tc.want)

@@ -2,6 +2,7 @@ package cognitoauthalb
 
 import (
 	"fmt"
+	"net/mail"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -68,7 +69,35 @@ func (s Settings) Validate() error {
 			p.Add("cognitoDomainPrefix", s.CognitoDomainPrefix, why)
 		}
 	}
+	cognito := check.New("cognito.")
+	s.Cognito.validate(cognito)
+	p.Include(cognito.Err())
 	return p.Err()
+}
+
+// sesIdentityARNRE: arn:PARTITION:ses:REGION:ACCOUNT:identity/ADDRESS-OR-DOMAIN.
+var sesIdentityARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:ses:[a-z0-9-]+:[0-9]{12}:identity/[^\s/]+$`)
+
+func (c CognitoSettings) validate(p *check.Problems) {
+	switch {
+	case c.SESFromAddress == "" && c.SESIdentityArn == "":
+		return
+	case c.SESIdentityArn == "":
+		p.Add("sesIdentityArn", c.SESIdentityArn, "is required with sesFromAddress: the verified SES identity the address belongs to")
+	case c.SESFromAddress == "":
+		p.Add("sesFromAddress", c.SESFromAddress, "is required with sesIdentityArn: the address emails come from")
+	}
+	if c.SESIdentityArn != "" && !sesIdentityARNRE.MatchString(c.SESIdentityArn) {
+		p.Add("sesIdentityArn", c.SESIdentityArn, "must be an SES identity ARN such as arn:aws:ses:us-east-1:123456789012:identity/example.com")
+	}
+	if c.SESFromAddress != "" {
+		addr, err := mail.ParseAddress(c.SESFromAddress)
+		if err != nil {
+			p.Add("sesFromAddress", c.SESFromAddress, "must be an email address such as noreply@example.com or \"Shiny <noreply@example.com>\"")
+		} else if id := c.SESIdentityArn[strings.LastIndex(c.SESIdentityArn, "/")+1:]; c.SESIdentityArn != "" && id != addr.Address && !strings.HasSuffix(addr.Address, "@"+id) {
+			p.Add("sesFromAddress", c.SESFromAddress, "must be the SES identity "+id+" or an address of that domain")
+		}
+	}
 }
 
 // domainProblem says what is wrong with d as the apex domain, or "".

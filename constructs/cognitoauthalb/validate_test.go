@@ -36,6 +36,16 @@ func TestValidPropsPass(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	for _, ses := range []CognitoSettings{
+		{SESFromAddress: "Shiny <noreply@example.com>", SESIdentityArn: "arn:aws:ses:eu-west-1:123456789012:identity/example.com"},
+		{SESFromAddress: "me@example.org", SESIdentityArn: "arn:aws:ses:us-east-1:123456789012:identity/me@example.org"},
+	} {
+		p := validProps()
+		p.Cognito = ses
+		if err := p.Validate(); err != nil {
+			t.Errorf("%+v: %v", ses, err)
+		}
+	}
 }
 
 // One negative test per rule; the messages use the configuration's names.
@@ -68,6 +78,17 @@ func TestPropsValidation(t *testing.T) {
 		{"session", func(p *Props) { p.AuthSessionTimeoutSeconds = 59 }, "authSessionTimeoutSeconds = 59"},
 		{"cognito prefix", func(p *Props) { p.CognitoDomainPrefix = "-bad" }, `cognitoDomainPrefix = "-bad"`},
 		{"cognito reserved", func(p *Props) { p.CognitoDomainPrefix = "my-cognito-app" }, "reserved word cognito"},
+		{"ses address without identity", func(p *Props) { p.Cognito.SESFromAddress = "noreply@example.com" }, `cognito.sesIdentityArn = "": is required with sesFromAddress`},
+		{"ses identity without address", func(p *Props) {
+			p.Cognito.SESIdentityArn = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
+		}, `cognito.sesFromAddress = "": is required with sesIdentityArn`},
+		{"ses identity arn", func(p *Props) { p.Cognito = CognitoSettings{SESFromAddress: "a@example.com", SESIdentityArn: "example.com"} }, `cognito.sesIdentityArn = "example.com": must be an SES identity ARN`},
+		{"ses address", func(p *Props) {
+			p.Cognito = CognitoSettings{SESFromAddress: "not an address", SESIdentityArn: "arn:aws:ses:us-east-1:123456789012:identity/example.com"}
+		}, `cognito.sesFromAddress = "not an address": must be an email address`},
+		{"ses address outside identity", func(p *Props) {
+			p.Cognito = CognitoSettings{SESFromAddress: "a@other.org", SESIdentityArn: "arn:aws:ses:us-east-1:123456789012:identity/example.com"}
+		}, "must be the SES identity example.com or an address of that domain"},
 		{"ssl policy", func(p *Props) { p.SSLPolicy = "ELBSecurityPolicy-2016-08" }, `SSLPolicy = "ELBSecurityPolicy-2016-08"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
