@@ -49,3 +49,7 @@ push-image: ## build, tag and push every image to the ecr stack's repositories (
 
 clean: ## remove synthesized output and caches (not state files)
 	rm -rf cdktf.out .cache
+
+.PHONY: bench-proxy
+bench-proxy: ## benchmark the session sidecar vs nginx vs direct in front of real Shiny (root: private network namespace); writes .cache/bench/proxy.md
+	scripts/bench-proxy.sh
