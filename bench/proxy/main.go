@@ -43,7 +43,7 @@ type settings struct {
 	conns                  int
 	loadDuration           time.Duration
 	loadRounds             int
-	rttRounds, rttPerRound int
+	rttSamples             int
 	settle                 time.Duration
 	out, about             string
 }
@@ -65,8 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.IntVar(&s.conns, "conns", 256, "keep-alive connections of the req/s load")
 	fs.DurationVar(&s.loadDuration, "load-duration", 3*time.Second, "length of one req/s run")
 	fs.IntVar(&s.loadRounds, "load-rounds", 5, "req/s runs per target, interleaved; the median counts")
-	fs.IntVar(&s.rttRounds, "rtt-rounds", 10, "latency rounds, interleaved across targets")
-	fs.IntVar(&s.rttPerRound, "rtt-per-round", 50, "round trips per target and round")
+	fs.IntVar(&s.rttSamples, "rtt-samples", 500, "round trips per target, taken in turn across the targets")
 	fs.DurationVar(&s.settle, "settle", 2*time.Second, "wait before reading memory")
 	fs.StringVar(&s.out, "out", "", "also write the report (Markdown) to this file")
 	fs.StringVar(&s.about, "about", "", "a line on the machine and versions, for the report")
@@ -92,8 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 			errs = append(errs, fmt.Errorf("%s %d: must be the process id of %s", t.pidFlag, t.t.pid, t.name))
 		}
 	}
-	if s.sessions < 1 || s.payload < 1 || s.openConcurrency < 1 || s.conns < 1 || s.loadRounds < 1 || s.rttRounds < 1 || s.rttPerRound < 1 {
-		errs = append(errs, errors.New("-sessions, -payload, -open-concurrency, -conns, -load-rounds, -rtt-rounds, -rtt-per-round: must be at least 1"))
+	if s.sessions < 1 || s.payload < 1 || s.openConcurrency < 1 || s.conns < 1 || s.loadRounds < 1 || s.rttSamples < 1 {
+		errs = append(errs, errors.New("-sessions, -payload, -open-concurrency, -conns, -load-rounds, -rtt-samples: must be at least 1"))
 	}
 	if !strings.HasPrefix(s.smallPath, "/") {
 		errs = append(errs, fmt.Errorf("-small-path %q: must start with /", s.smallPath))
@@ -377,18 +376,21 @@ func roundTrips(ctx context.Context, targets []target, s settings, progress func
 	}
 	first = make([][]time.Duration, len(targets))
 	full = make([][]time.Duration, len(targets))
-	for round := range s.rttRounds {
-		for i, t := range targets {
-			for range s.rttPerRound {
-				f, u, err := sessions[i].roundTrip(ctx)
-				if err != nil {
-					return nil, nil, fmt.Errorf("round trip through %s: %w", t.name, err)
-				}
-				first[i] = append(first[i], f)
-				full[i] = append(full[i], u)
+	for n := range s.rttSamples {
+		// One round trip per target in turn, starting with a different
+		// target each time, so drift and order hit every target alike.
+		for k := range targets {
+			i := (n + k) % len(targets)
+			f, u, err := sessions[i].roundTrip(ctx)
+			if err != nil {
+				return nil, nil, fmt.Errorf("round trip through %s: %w", targets[i].name, err)
 			}
+			first[i] = append(first[i], f)
+			full[i] = append(full[i], u)
 		}
-		progress("latency round %d of %d done", round+1, s.rttRounds)
+		if (n+1)%(max(s.rttSamples/5, 1)) == 0 {
+			progress("latency: %d of %d round trips per target", n+1, s.rttSamples)
+		}
 	}
 	return first, full, nil
 }
@@ -407,8 +409,8 @@ func render(s settings, rows []row, notes []string, smallBytes int64, rttSamples
 	fmt.Fprintf(&b, "- RSS/idle ws: growth of the proxy's resident memory (VmRSS; nginx: master and workers) with %d idle Shiny sessions open through it (websocket open, init sent, output rendered), divided by the sessions.\n", s.sessions)
 	fmt.Fprintf(&b, "- req/s: GET %s (%d bytes, a static file httpuv serves from its I/O thread without R), %d keep-alive connections, median of %d runs of %s per target, interleaved; the load generator runs on the same machine.\n",
 		s.smallPath, smallBytes, s.conns, s.loadRounds, s.loadDuration)
-	fmt.Fprintf(&b, "- p50/p99: Shiny message round trip on one open session: send `update` of input `%s`, time to the server's first answer; %d samples per target in %d interleaved rounds.\n",
-		pingInput, rttSamples, s.rttRounds)
+	fmt.Fprintf(&b, "- p50/p99: Shiny message round trip on one open session per target: send `update` of input `%s`, time to the server's first answer; %d samples per target, the targets taken in turn.\n",
+		pingInput, rttSamples)
 	for _, r := range rows[1:] {
 		fmt.Fprintf(&b, "- Added round-trip latency of %s over direct (p50 / p99): %s.\n", r.Name, added(r, rows[0]))
 	}
