@@ -36,8 +36,15 @@ if [ "${1:-}" != "--in-netns" ]; then
   echo "bench-proxy: building sessionagent and bench/proxy" >&2
   go build -o "$work/sessionagent" ./sessionagent
   go build -o "$work/bench-proxy" ./bench/proxy
+  about="$(nproc) CPUs; $("$NGINX" -v 2>&1 | sed 's|nginx version: ||'); $(Rscript -e 'cat(R.version.string)'); shiny $(Rscript -e 'cat(format(packageVersion("shiny")))'); httpuv $(Rscript -e 'cat(format(packageVersion("httpuv")))'); $(go env GOVERSION)"
+  # In the background, so a SIGTERM to this script reaches the inner one,
+  # which stops its servers.
+  NGINX=$NGINX BENCH_ABOUT=$about unshare --net -- "$0" --in-netns "$work" &
+  inner=$!
+  trap 'kill -TERM "$inner" 2>/dev/null || true' INT TERM
   status=0
-  NGINX=$NGINX unshare --net -- "$0" --in-netns "$work" || status=$?
+  wait "$inner" || status=$?
+  while kill -0 "$inner" 2>/dev/null; do wait "$inner" || status=$?; done
   exit "$status"
 fi
 
@@ -82,13 +89,15 @@ sed -e "s|@PREFIX@|$nginx_prefix|g" -e "s|@LISTEN@|127.0.0.1:$NGINX_PORT|g" \
 nginx_pid=$!
 pids+=("$nginx_pid")
 
-about="$(nproc) CPUs; $("$NGINX" -v 2>&1 | sed 's|nginx version: ||'); $(Rscript -e 'cat(R.version.string)'); shiny $(Rscript -e 'cat(format(packageVersion("shiny")))'); httpuv $(Rscript -e 'cat(format(packageVersion("httpuv")))'); $(go env GOVERSION)"
-
+# In the background, so a signal stops it at once rather than after it ends.
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of flags
 "$work/bench-proxy" \
   -direct "http://127.0.0.1:$SHINY_PORT" -shiny-pid "$shiny_pid" \
   -sidecar "http://127.0.0.1:$SIDECAR_PORT" -sidecar-pid "$sidecar_pid" \
   -nginx "http://127.0.0.1:$NGINX_PORT" -nginx-pid "$nginx_pid" \
-  -sessions "${BENCH_SESSIONS:-1000}" -about "$about" \
-  -out "$CACHE_DIR/bench/proxy.md" ${BENCH_ARGS:-} || { show_logs; exit 1; }
+  -sessions "${BENCH_SESSIONS:-1000}" -about "$BENCH_ABOUT" \
+  -out "$CACHE_DIR/bench/proxy.md" ${BENCH_ARGS:-} &
+bench_pid=$!
+pids=("$bench_pid" "${pids[@]}")
+wait "$bench_pid" || { show_logs; exit 1; }
 echo "bench-proxy: written to .cache/bench/proxy.md" >&2
