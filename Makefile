@@ -72,3 +72,7 @@ simulate: ## replay a trace (SIM_TRACE=classroom|workday|spike|FILE) through the
 
 simulate-docs: ## regenerate docs/simulate/*.svg and docs/simulate/results.md from the built-in scenarios
 	go run ./simulate -docs docs/simulate
+
+.PHONY: bench-proxy
+bench-proxy: ## benchmark the session sidecar vs nginx vs direct in front of real Shiny (root: private network namespace); writes .cache/bench/proxy.md
+	scripts/bench-proxy.sh
