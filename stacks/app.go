@@ -184,6 +184,11 @@ func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
 	p.TargetContainer = "session-agent"
 	p.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
 	p.StickinessDuration = 24 * time.Hour
+	// A websocket is routed once and stays (stickiness); least outstanding
+	// requests sends new sessions away from busy tasks. The simulator shows
+	// it never worse than round robin on the built-in scenarios
+	// (docs/simulate/results.md).
+	p.LeastOutstandingRequests = true
 	p.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
 	p.Containers = []shinyservice.Container{
 		{

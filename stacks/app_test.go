@@ -160,6 +160,26 @@ func TestShinyTargetGroupUsesALBCookieStickiness(t *testing.T) {
 	if hc := m(ltg["health_check"]); hc["path"] != "/healthz" || hc["matcher"] != "200" {
 		t.Errorf("logout health check = %v", hc)
 	}
+	// New sessions go to the least busy task; the logout server round-robins.
+	if tg["load_balancing_algorithm_type"] != "least_outstanding_requests" || ltg["load_balancing_algorithm_type"] != "round_robin" {
+		t.Errorf("algorithms: shiny %v, logout %v", tg["load_balancing_algorithm_type"], ltg["load_balancing_algorithm_type"])
+	}
+}
+
+// A change that replaces a target group (a new VPC, a new port) must not
+// delete a group the listener still uses or collide with its name: each has
+// a name prefix and is created before the old one is destroyed.
+func TestTargetGroupsSurviveReplacement(t *testing.T) {
+	_, app := defaultSynth(t)
+	for svc, prefix := range map[string]string{"shiny": "shiny", "logout": "logout"} {
+		_, tg := app.ByPath(t, "aws_lb_target_group", "app/"+svc+"/TargetGroup")
+		if tg["name"] != nil || tg["name_prefix"] != prefix {
+			t.Errorf("%s: name=%v name_prefix=%v, want only the prefix %q", svc, tg["name"], tg["name_prefix"], prefix)
+		}
+		if m(tg["lifecycle"])["create_before_destroy"] != true {
+			t.Errorf("%s: lifecycle = %v, want create_before_destroy", svc, tg["lifecycle"])
+		}
+	}
 }
 
 // "the ALB has a dedicated security group open to the internet on port 443, while the ECS

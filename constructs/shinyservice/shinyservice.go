@@ -83,6 +83,10 @@ type Props struct {
 	HealthCheckGracePeriod time.Duration
 	// DeregistrationDelay lets in-flight requests finish when a task leaves. Default: 30s.
 	DeregistrationDelay time.Duration
+	// LeastOutstandingRequests routes a new request (a new websocket) to the
+	// target with the fewest requests in progress instead of round robin.
+	// Default: false, round robin.
+	LeastOutstandingRequests bool
 	// StickinessDuration turns on ALB-generated cookie (lb_cookie) stickiness for that long. Default: 0, off.
 	StickinessDuration time.Duration
 	// LogRetentionDays of the service's log group. Default: cwlogs.DefaultRetentionDays.
@@ -201,12 +205,19 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 	})
 
 	tg := &lbtargetgroup.LbTargetGroupConfig{
-		Name:                jsii.String(name),
-		TargetType:          jsii.String("ip"),
-		Protocol:            jsii.String("HTTP"),
-		Port:                jsii.Number(float64(target.Port)),
-		VpcId:               jsii.String(props.VpcID),
-		DeregistrationDelay: jsii.String(fmt.Sprint(int(props.DeregistrationDelay.Seconds()))),
+		// A prefix (AWS allows 6 characters), not a name, and created before
+		// the old group goes: a change that replaces the group (a new VPC, a
+		// new port) would otherwise delete a group the listener still uses
+		// (ResourceInUse) or collide with its name. Tags say which
+		// environment a group belongs to.
+		NamePrefix:                 jsii.String(targetGroupNamePrefix(props.Name)),
+		LoadBalancingAlgorithmType: jsii.String(props.loadBalancingAlgorithm()),
+		Lifecycle:                  &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
+		TargetType:                 jsii.String("ip"),
+		Protocol:                   jsii.String("HTTP"),
+		Port:                       jsii.Number(float64(target.Port)),
+		VpcId:                      jsii.String(props.VpcID),
+		DeregistrationDelay:        jsii.String(fmt.Sprint(int(props.DeregistrationDelay.Seconds()))),
 		HealthCheck: &lbtargetgroup.LbTargetGroupHealthCheck{
 			Enabled:            jsii.Bool(true),
 			Path:               jsii.String(props.HealthCheckPath),
@@ -274,6 +285,17 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 		DependsOn: &[]cdktf.ITerraformDependable{s.ExecutionPolicy},
 	})
 	return s, nil
+}
+
+// targetGroupNamePrefix is the service name cut to the 6 characters AWS
+// allows a target group name prefix.
+func targetGroupNamePrefix(name string) string { return name[:min(len(name), 6)] }
+
+func (p Props) loadBalancingAlgorithm() string {
+	if p.LeastOutstandingRequests {
+		return "least_outstanding_requests"
+	}
+	return "round_robin"
 }
 
 // Port is the port the target group sends traffic to.

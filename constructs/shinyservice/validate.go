@@ -25,8 +25,8 @@ func (p Props) Validate() error {
 	if p.NamePrefix == "" {
 		bad("NamePrefix", p.NamePrefix, "is required")
 	}
-	if n := len(p.NamePrefix) + 1 + len(p.Name); n > 32 {
-		bad("Name", p.Name, fmt.Sprintf("NamePrefix-Name is %d characters; target group names allow 32", n))
+	if n := len(p.NamePrefix) + 1 + len(p.Name) + len("-execution"); n > 64 {
+		bad("Name", p.Name, fmt.Sprintf("NamePrefix-Name-execution is %d characters; IAM role names allow 64", n))
 	}
 	c.Require("Region", p.Region)
 	c.Require("ClusterARN", p.ClusterARN)

@@ -36,7 +36,7 @@ func TestPropsValidation(t *testing.T) {
 	}{
 		{"name", func(p *Props) { p.Name = "Shiny App" }, `Name = "Shiny App"`},
 		{"prefix", func(p *Props) { p.NamePrefix = "" }, `NamePrefix = ""`},
-		{"name length", func(p *Props) { p.NamePrefix = strings.Repeat("a", 30) }, "target group names allow 32"},
+		{"name length", func(p *Props) { p.NamePrefix = strings.Repeat("a", 50) }, "IAM role names allow 64"},
 		{"cluster", func(p *Props) { p.ClusterARN = "" }, `ClusterARN = "": is required`},
 		{"vpc", func(p *Props) { p.VpcID = "" }, `VpcID = "": is required`},
 		{"region", func(p *Props) { p.Region = "" }, `Region = "": is required`},
