@@ -200,17 +200,40 @@ func (b *backend) hit(path string) bool {
 	return ok
 }
 
+// testLimits are generous limits; tests of a limit lower it.
+func testLimits() limits {
+	return limits{
+		MaxPerUser:   1000,
+		MaxUpstream:  1024,
+		BodyTimeout:  time.Minute,
+		IdleTimeout:  time.Hour,
+		BusyGrace:    time.Minute,
+		ProbeTimeout: 2 * time.Second,
+	}
+}
+
 // newTestProxy serves an agent for upstream on a loopback httptest server.
 func newTestProxy(t *testing.T, upstream string) (*agent, *httptest.Server, *logBuffer) {
+	return newTestProxyWith(t, upstream, testLimits())
+}
+
+// newTestProxyWith is newTestProxy with the given limits; the agent's
+// background work (closing idle sessions) runs until the test ends.
+func newTestProxyWith(t *testing.T, upstream string, lim limits) (*agent, *httptest.Server, *logBuffer) {
 	log, buf := testLogger(t)
 	u, err := url.Parse(upstream)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newAgent(u, &sessionCounter{}, log)
+	a := newAgent(u, lim, &sessionCounter{}, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.run(ctx); close(done) }()
 	srv := httptest.NewServer(a)
 	t.Cleanup(func() {
 		srv.Close()
+		cancel()
+		<-done
 		a.close()
 	})
 	return a, srv, buf
