@@ -184,11 +184,17 @@ func (a *agent) servePlain(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		rc := http.NewResponseController(w)
 		if err := rc.SetReadDeadline(time.Now().Add(a.limits.BodyTimeout)); err == nil {
-			r.Body = &deadlineBody{ReadCloser: r.Body, clear: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+			b := &deadlineBody{ReadCloser: r.Body, clear: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+			r.Body = b
+			// ReverseProxy hands its error handler its own copy of the
+			// request; the context reaches it.
+			r = r.WithContext(context.WithValue(r.Context(), deadlineBodyKey{}, b))
 		}
 	}
 	a.proxy.ServeHTTP(w, r)
 }
+
+type deadlineBodyKey struct{}
 
 // deadlineBody notes that reading the body ran into the read deadline, and
 // clears the deadline once the body is complete (the connection's next read
@@ -277,7 +283,7 @@ func addHSTS(resp *http.Response) error {
 }
 
 func (a *agent) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	if b, ok := r.Body.(*deadlineBody); ok && b.timedOut.Load() {
+	if b, ok := r.Context().Value(deadlineBodyKey{}).(*deadlineBody); ok && b.timedOut.Load() {
 		a.log.Info("request body not received in time", "method", r.Method, "path", r.URL.Path, "limit", a.limits.BodyTimeout.String())
 		refuse(w, http.StatusRequestTimeout, "The request body did not arrive in time.")
 		return
