@@ -251,4 +251,10 @@ func TestAgainstMoto(t *testing.T) {
 		table := newTable(t)
 		testRunEndToEnd(t, m.Env(), db, table)
 	})
+
+	t.Run("drain", func(t *testing.T) {
+		checkLeaks(t)
+		setUpServices(t, ecsClient(t, m))
+		testRunDrain(t, m.Env(), newTable(t))
+	})
 }
