@@ -129,29 +129,13 @@ func testRunDrain(t *testing.T, awsEnv []string, table string) {
 		drains  bool
 	}{{"current", false}, {"outdated", true}} {
 		t.Run(tc.service, func(t *testing.T) {
-			b := newBackend(t)
-			meta := newMetadataStandIn(t, 0)
-			std := newAgentStandIn(t)
-			logs := &logBuffer{}
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Logf("log:\n%s", logs.String())
-				}
-			})
-			env := map[string]string{
-				sessionmodel.EnvUpstreamURL:   b.URL,
-				sessionmodel.EnvTableName:     table,
+			e := newInECS(t, awsEnv, table, 0, map[string]string{
 				sessionmodel.EnvCluster:       "c",
 				sessionmodel.EnvService:       tc.service,
 				sessionmodel.DrainMinutes.Env: "0",
-				EnvMetadataURI:                meta.URI(),
-				EnvAgentURI:                   std.URI(),
-			}
-			for _, kv := range awsEnv {
-				k, v, _ := strings.Cut(kv, "=")
-				env[k] = v
-			}
-			base, stop := startRun(t, env, logs)
+			})
+			std, logs := e.std, e.logs
+			base, stop := startRun(t, e.env, logs)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			c := dialWS(t, ctx, base, testClient(t))

@@ -138,31 +138,47 @@ func TestRunRejectsInvalidConfig(t *testing.T) {
 	}
 }
 
-// testRunEndToEnd runs the whole sidecar against moto (awsEnv: its AWS_*
-// variables), a metadata and an agent stand-in.
-func testRunEndToEnd(t *testing.T, awsEnv []string, db *dynamodb.Client, table string) {
+// inECS is the environment of a sidecar in an ECS task, on loopback: a
+// backend, a task metadata stand-in (answering after metaNotReady 503s), an
+// ECS agent stand-in, the AWS variables awsEnv (moto's) and extra. Its log
+// is printed if the test fails.
+type inECS struct {
+	env  map[string]string
+	std  *agentStandIn
+	logs *logBuffer
+}
+
+func newInECS(t *testing.T, awsEnv []string, table string, metaNotReady int64, extra map[string]string) inECS {
 	b := newBackend(t)
-	meta := newMetadataStandIn(t, 1)
-	std := newAgentStandIn(t)
-	logs := &logBuffer{}
+	meta := newMetadataStandIn(t, metaNotReady)
+	e := inECS{std: newAgentStandIn(t), logs: &logBuffer{}}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("log:\n%s", logs.String())
+			t.Logf("log:\n%s", e.logs.String())
 		}
 	})
-	env := map[string]string{
+	e.env = map[string]string{
 		sessionmodel.EnvUpstreamURL: b.URL,
 		sessionmodel.EnvTableName:   table,
 		EnvMetadataURI:              meta.URI(),
-		EnvAgentURI:                 std.URI(),
-		EnvProtectionMinutes:        "15",
-		EnvProtectionGrace:          "100ms",
+		EnvAgentURI:                 e.std.URI(),
 	}
 	for _, kv := range awsEnv {
 		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
+		e.env[k] = v
 	}
-	base, stop := startRun(t, env, logs)
+	for k, v := range extra {
+		e.env[k] = v
+	}
+	return e
+}
+
+// testRunEndToEnd runs the whole sidecar against moto (awsEnv: its AWS_*
+// variables), a metadata and an agent stand-in.
+func testRunEndToEnd(t *testing.T, awsEnv []string, db *dynamodb.Client, table string) {
+	e := newInECS(t, awsEnv, table, 1, map[string]string{EnvProtectionMinutes: "15", EnvProtectionGrace: "100ms"})
+	std, logs := e.std, e.logs
+	base, stop := startRun(t, e.env, logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	client := testClient(t)
