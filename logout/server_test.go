@@ -50,7 +50,7 @@ func freePort(t *testing.T) int {
 func serverEnv(port int) map[string]string {
 	cfg := testConfig()
 	return map[string]string{
-		logoutconfig.EnvListenHost:                       "127.0.0.1",
+		logoutconfig.EnvListenHost:          "127.0.0.1",
 		logoutconfig.EnvPort:                strconv.Itoa(port),
 		logoutconfig.EnvCognitoDomainPrefix: cfg.CognitoDomainPrefix,
 		logoutconfig.EnvCognitoRegion:       cfg.CognitoRegion,
