@@ -47,10 +47,11 @@ const (
 	EnvCognitoClientID = "COGNITO_CLIENT_ID"
 	// EnvLogoutRedirectURI is where Cognito sends the browser after signing
 	// out, e.g. https://app.example.com/logged-out. It must be listed in the app
-	// client's allowed sign-out URLs (logout_urls). Required.
+	// client's allowed sign-out URLs (logout_urls). Required. No port other
+	// than 443, except on a loopback host (a local preview).
 	EnvLogoutRedirectURI = "LOGOUT_REDIRECT_URI"
 	// EnvSignInURL is the link offered on the signed-out page to sign in again,
-	// e.g. https://app.example.com/. Required.
+	// e.g. https://app.example.com/. Required. Ports as for EnvLogoutRedirectURI.
 	EnvSignInURL = "SIGN_IN_URL"
 )
 
@@ -254,12 +255,25 @@ func checkHTTPSURL(name, raw string) error {
 		u.User != nil || u.Opaque != "" || !plainURLChars(raw) {
 		return invalid(name, raw, "must be "+allowed)
 	}
-	if strings.HasSuffix(u.Host, ":") || (u.Port() != "" && u.Port() != "443") {
+	if strings.HasSuffix(u.Host, ":") || (u.Port() != "" && u.Port() != "443" && !loopbackHost(u.Hostname())) {
 		return invalid(name, raw, "must not name a port other than 443: the ALB serves users on 443 only, "+
 			"and Cognito compares the sign-out URL exactly with the app client's logout URLs, which carry no port "+
-			"(e.g. https://app.example.com/logged-out)")
+			"(e.g. https://app.example.com/logged-out; only a loopback host such as shiny.localhost, "+
+			"used by a local preview, may name another port)")
 	}
 	return nil
+}
+
+// loopbackHost reports whether host can only name this machine: localhost,
+// a *.localhost name (reserved for loopback by RFC 6761, and never a domain
+// on AWS) or a loopback IP address. A local preview serves its edge there
+// on a port of its own; no ALB or real Cognito is involved.
+func loopbackHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }
 
 // plainURLChars reports whether s is printable ASCII without the characters
