@@ -73,13 +73,6 @@ type Config struct {
 	SignInURL           string // absolute https URL offered to sign in again
 }
 
-// ValidDomainPrefix reports whether s is a valid Cognito user pool domain
-// prefix.
-//
-// Deprecated: the rule lives in awsid; use awsid.CheckCognitoDomainPrefix
-// (which names what is wrong). Kept only until stacks switches to it.
-func ValidDomainPrefix(s string) bool { return awsid.ValidCognitoDomainPrefix(s) }
-
 var (
 	// Cognito app client ids are alphanumeric (26 characters in practice).
 	clientIDRE = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
