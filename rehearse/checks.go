@@ -41,6 +41,9 @@ import (
 
 // clients talk to moto only.
 type clients struct {
+	// aws is the configuration every client is built from (moto's endpoint,
+	// region and fake credentials); the sessionmetric handler gets it too.
+	aws      aws.Config
 	ecr      *ecr.Client
 	elb      *elb.Client
 	ec2      *ec2.Client
@@ -62,6 +65,7 @@ func newClients(ctx context.Context, moto *motoserver.Server) (clients, error) {
 		return clients{}, err
 	}
 	return clients{
+		aws:     cfg,
 		ecr:     ecr.NewFromConfig(cfg),
 		elb:     elb.NewFromConfig(cfg),
 		ec2:     ec2.NewFromConfig(cfg),
@@ -301,7 +305,7 @@ func checkSecurityGroups(ctx context.Context, c *checker, cl clients, cfg stacks
 	}
 	slices.Sort(ports)
 	c.expect(slices.Equal(ports, []int32{80, 443}), "ALB accepts 80 and 443 only (%v)", ports)
-	for svc, port := range map[string]int32{"shiny": stacks.SessionAgentPort, "logout": stacks.LogoutPort} {
+	for svc, port := range map[string]int32{"shiny": sessionmodel.AgentPort, "logout": stacks.LogoutPort} {
 		g := byID[groupOf[svc]]
 		ok := len(g.IpPermissions) == 1
 		if ok {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -33,10 +31,12 @@ import (
 func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, names deployedNames, moto *motoserver.Server, out io.Writer) error {
 	c := &checker{out: out}
 	table := names.Table
-	now := time.Now()
+	// Written before the freshness window: the handler keeps fresher items of
+	// tasks ECS does not list (the task may be too young to be listed).
+	written := time.Now().Add(-sessionmodel.StaleAfter - time.Minute)
 	items := []sessionmodel.Item{
-		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+cfg.NamePrefix+"/gone1", 4, now),
-		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+cfg.NamePrefix+"/gone2", 7, now),
+		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+names.Cluster+"/gone1", 4, written),
+		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+names.Cluster+"/gone2", 7, written),
 	}
 	for _, it := range items {
 		av, err := attributevalue.MarshalMap(it)
@@ -48,30 +48,13 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, name
 		}
 	}
 
-	// The SDK reads the endpoint and credentials from the process environment.
-	for _, kv := range moto.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		old, had := os.LookupEnv(k)
-		os.Setenv(k, v)
-		if had {
-			defer os.Setenv(k, old)
-		} else {
-			defer os.Unsetenv(k)
-		}
-	}
 	lambdaEnv := map[string]string{ // as the stack sets them
 		sessionmodel.EnvTableName: table,
 		sessionmodel.EnvCluster:   names.Cluster,
 		sessionmodel.EnvService:   names.ShinyService,
 		sessionmodel.EnvNamespace: sessionmodel.MetricNamespace,
 	}
-	getenv := func(k string) string {
-		if v, ok := lambdaEnv[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	}
-	h, err := metricpublisher.New(ctx, getenv, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h, err := metricpublisher.New(cl.aws, func(k string) string { return lambdaEnv[k] }, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
@@ -79,7 +62,8 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, name
 	if err != nil {
 		return fmt.Errorf("sessionmetric handler: %w", err)
 	}
-	c.expect(res.RunningTasks == 0 && res.ActiveSessions == 0 && res.SessionsPerTask == 0 && res.DeletedItems == len(items),
+	c.expect(res.RunningTasks == 0 && res.ActiveSessions == 0 && res.SessionsPerTask == 0 && res.SessionsPublished &&
+		res.SessionDataMissing == 0 && res.DeletedItems == len(items),
 		"handler published 0 sessions over 0 running tasks and deleted the %d items of stopped tasks (%+v)", len(items), res)
 	scan, err := cl.dynamodb.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
 	if c.must(err, "scan the session table") {
@@ -93,7 +77,7 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, name
 			c.expect(err == nil && v == 0, "the scale-out alarm's own metric and dimensions have the published datapoint (%v, %v)", v, err)
 		}
 	}
-	for _, metric := range []string{sessionmodel.MetricActiveSessions, sessionmodel.MetricRunningTasks} {
+	for _, metric := range []string{sessionmodel.MetricActiveSessions, sessionmodel.MetricRunningTasks, sessionmodel.MetricSessionDataMissing} {
 		_, err := waitForDatapoint(ctx, cl.cw, sessionmodel.MetricNamespace, metric, dimensions(names))
 		c.expect(err == nil, "%s was published (%v)", metric, err)
 	}

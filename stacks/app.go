@@ -2,7 +2,7 @@ package stacks
 
 import (
 	"fmt"
-	"path"
+	"strings"
 	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -22,13 +22,8 @@ import (
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
-// Ports the containers listen on. The Shiny task's ALB traffic goes to the
-// session sidecar, which proxies it to Shiny on localhost.
-const (
-	ShinyPort        = 3838
-	SessionAgentPort = 8080
-	LogoutPort       = logoutconfig.DefaultPort
-)
+// LogoutPort is the port the logout server listens on.
+const LogoutPort = logoutconfig.DefaultPort
 
 // Image is an image looked up in its repository at plan time.
 type Image struct {
@@ -94,7 +89,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppSta
 		Settings: cfg.Settings, NamePrefix: cfg.NamePrefix,
 		VpcID: net.vpcID, SubnetIDs: net.subnetIDs, VpcCIDR: net.cidr,
 		// The sidecar's own endpoints (its health check) are not for users.
-		PrivatePaths: []string{path.Dir(sessionmodel.AgentHealthPath) + "/*"},
+		PrivatePaths: []string{strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/"), sessionmodel.AgentPathPrefix + "*"},
 	}); err != nil {
 		return nil, err
 	}
@@ -180,7 +175,7 @@ func (s *AppStack) logoutProps(cfg Config, net networkIDs) shinyservice.Props {
 // shinyProps run the Shiny app behind the session sidecar, which alone
 // receives the ALB's traffic and proxies it to Shiny on localhost.
 func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
-	p := s.serviceProps(cfg, net, "shiny", cfg.Shiny, ImageShiny, ImageSessionAgent)
+	p := s.serviceProps(cfg, net, "shiny", cfg.Shiny.Size, ImageShiny, ImageSessionAgent)
 	p.TargetContainer = "session-agent"
 	p.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
 	p.StickinessDuration = 24 * time.Hour
@@ -190,27 +185,41 @@ func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
 	// (docs/simulate/results.md).
 	p.LeastOutstandingRequests = true
 	p.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
+	agentEnv := map[string]string{
+		sessionmodel.EnvAgentPort:   fmt.Sprint(sessionmodel.AgentPort),
+		sessionmodel.EnvUpstreamURL: sessionmodel.UpstreamURL(sessionmodel.ShinyPort),
+		sessionmodel.EnvTableName:   sessionscaling.TableName(cfg.NamePrefix),
+		// For the drain: the service's deployments (a plain name; the
+		// service resource itself depends on this task definition).
+		sessionmodel.EnvCluster: *s.Cluster.Name(),
+		sessionmodel.EnvService: p.FullName(),
+	}
+	for _, s := range cfg.agentSettings() {
+		agentEnv[s.Env] = s.EnvValue(s.Value)
+	}
 	p.Containers = []shinyservice.Container{
 		{
 			// No port mapping: only the sidecar, on localhost, reaches Shiny.
 			Name:        "shiny",
 			Image:       s.Pinned[ImageShiny].Ref(),
-			Environment: map[string]string{"SHINY_HOST": "127.0.0.1", "SHINY_PORT": fmt.Sprint(ShinyPort)},
-			// wget is in the image for this check (docker/shiny/Dockerfile).
-			HealthCheck:            []string{"CMD", "wget", "-q", "-O", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", ShinyPort)},
+			Environment: map[string]string{"SHINY_HOST": "127.0.0.1", "SHINY_PORT": fmt.Sprint(sessionmodel.ShinyPort)},
+			// A TCP connect only: httpuv accepts connections on its own
+			// thread, so a long computation on R's one thread does not fail
+			// it (an HTTP check would, and ECS would stop the task with every
+			// session on it). The sidecar's check judges whether R answers.
+			HealthCheck:            []string{"CMD", "bash", "-c", fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d", sessionmodel.ShinyPort)},
 			HealthCheckStartPeriod: 120 * time.Second, // R packages load slowly
 		},
 		{
-			Name:  "session-agent",
-			Image: s.Pinned[ImageSessionAgent].Ref(),
-			Port:  SessionAgentPort,
-			Environment: map[string]string{
-				sessionmodel.EnvAgentPort:   fmt.Sprint(SessionAgentPort),
-				sessionmodel.EnvUpstreamURL: fmt.Sprintf("http://127.0.0.1:%d", ShinyPort),
-				sessionmodel.EnvTableName:   sessionscaling.TableName(cfg.NamePrefix),
-			},
-			HealthCheck:      []string{"CMD", "/sessionagent", "-healthcheck"},
-			DependsOnHealthy: []string{"shiny"},
+			Name:        "session-agent",
+			Image:       s.Pinned[ImageSessionAgent].Ref(),
+			Port:        sessionmodel.AgentPort,
+			Environment: agentEnv,
+			// Healthy while Shiny answers, or is busy for up to
+			// shiny.busyGraceSeconds; unhealthy at once when R is gone.
+			HealthCheck:            []string{"CMD", "/sessionagent", "-healthcheck"},
+			HealthCheckStartPeriod: 120 * time.Second,
+			DependsOnHealthy:       []string{"shiny"},
 		},
 	}
 	return p

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 	"github.com/shinyfargate/shiny-cdktf/internal/synthtest"
 )
 
@@ -150,7 +151,7 @@ func TestShinyTargetGroupUsesALBCookieStickiness(t *testing.T) {
 	if st["enabled"] != true || st["type"] != "lb_cookie" || st["cookie_duration"] != float64(86400) {
 		t.Errorf("shiny stickiness = %v, want enabled lb_cookie for a day", st)
 	}
-	if tg["target_type"] != "ip" || tg["port"] != float64(SessionAgentPort) {
+	if tg["target_type"] != "ip" || tg["port"] != float64(sessionmodel.AgentPort) {
 		t.Errorf("shiny target group target_type=%v port=%v", tg["target_type"], tg["port"])
 	}
 	_, ltg := app.ByPath(t, "aws_lb_target_group", "app/logout/TargetGroup")
@@ -200,7 +201,7 @@ func TestSecurityGroupRules(t *testing.T) {
 		t.Errorf("ALB ingress ports = %v, want 443 and 80", ports)
 	}
 	// The Shiny task is reached through its session sidecar's port.
-	for svc, port := range map[string]float64{"shiny": SessionAgentPort, "logout": LogoutPort} {
+	for svc, port := range map[string]float64{"shiny": sessionmodel.AgentPort, "logout": LogoutPort} {
 		_, sg := app.ByPath(t, "aws_security_group", "app/"+svc+"/SecurityGroup")
 		ing := l(sg["ingress"])
 		if len(ing) != 1 {
@@ -600,8 +601,8 @@ func TestSidecarPathsAreNotForUsers(t *testing.T) {
 	_, app := defaultSynth(t)
 	_, r := app.ByPath(t, "aws_lb_listener_rule", "app/alb/PrivatePathsRule")
 	conds := l(r["condition"])
-	if len(conds) != 1 || !slices.Equal(strs(m(m(conds[0])["path_pattern"])["values"]), []string{"/__sessionagent/*"}) {
-		t.Errorf("conditions = %v, want only the path /__sessionagent/*", conds)
+	if len(conds) != 1 || !slices.Equal(strs(m(m(conds[0])["path_pattern"])["values"]), []string{"/__sessionagent", "/__sessionagent/*"}) {
+		t.Errorf("conditions = %v, want only the paths /__sessionagent and /__sessionagent/*", conds)
 	}
 	acts := l(r["action"])
 	if len(acts) != 1 || m(acts[0])["type"] != "fixed-response" || m(m(acts[0])["fixed_response"])["status_code"] != "404" {

@@ -14,6 +14,7 @@ import (
 	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
 	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
 // EnvVarEnvironment selects the environment at synth time: SHINY_ENV=prod cdktf synth.
@@ -52,17 +53,72 @@ type Config struct {
 	// hold images. False: destroy refuses and the images survive.
 	ECRForceDelete bool `json:"ecrForceDelete"`
 	// Shiny sizes the Shiny app's tasks.
-	Shiny shinyservice.Size `json:"shiny"`
+	Shiny ShinySettings `json:"shiny"`
 	// Logout sizes the logout server's tasks.
 	Logout shinyservice.Size `json:"logout"`
 	// Scaling configures autoscaling of the Shiny service.
 	Scaling sessionscaling.Settings `json:"scaling"`
+	// Sessions configures how the session sidecar treats users' sessions.
+	Sessions SessionSettings `json:"sessions"`
 	// LogRetentionDays is how long CloudWatch keeps logs.
 	LogRetentionDays int `json:"logRetentionDays"`
 	// Tags are added to every resource (with Project, Environment and ManagedBy).
 	Tags map[string]string `json:"tags"`
 	// Backend is where Terraform keeps state.
 	Backend Backend `json:"backend"`
+}
+
+// ShinySettings are the Shiny service's task size and how long a busy R stays healthy.
+type ShinySettings struct {
+	shinyservice.Size
+	// BusyGraceSeconds is how long a task stays healthy while R computes
+	// (accepts connections but does not answer); a crashed R is unhealthy at
+	// once, and ECS replaces it within about a minute.
+	BusyGraceSeconds int `json:"busyGraceSeconds"`
+}
+
+// SessionSettings are what the session sidecar does with users' sessions.
+// Their defaults and limits are internal/sessionmodel's (AgentSettings),
+// which the sidecar applies to the same values.
+type SessionSettings struct {
+	// IdleTimeoutMinutes closes a session without input from its user for
+	// this long; it stops counting and holding the task's scale-in protection.
+	IdleTimeoutMinutes int `json:"idleTimeoutMinutes"`
+	// DrainMinutes is how long a task the service no longer deploys (a
+	// rollout) keeps its scale-in protection, so a rollout ends in bounded time.
+	DrainMinutes int `json:"drainMinutes"`
+	// MaxPerUser is how many sessions one signed-in user may hold open on a
+	// task; more are refused with 429.
+	MaxPerUser int `json:"maxPerUser"`
+}
+
+// agentSettings pairs each sidecar setting with its value in c, in
+// sessionmodel.AgentSettings order.
+func (c Config) agentSettings() []struct {
+	sessionmodel.IntSetting
+	Value int
+} {
+	values := map[string]int{
+		sessionmodel.IdleTimeoutMinutes.ConfigKey: c.Sessions.IdleTimeoutMinutes,
+		sessionmodel.DrainMinutes.ConfigKey:       c.Sessions.DrainMinutes,
+		sessionmodel.MaxSessionsPerUser.ConfigKey: c.Sessions.MaxPerUser,
+		sessionmodel.BusyGraceSeconds.ConfigKey:   c.Shiny.BusyGraceSeconds,
+	}
+	var out []struct {
+		sessionmodel.IntSetting
+		Value int
+	}
+	for _, s := range sessionmodel.AgentSettings {
+		v, ok := values[s.ConfigKey]
+		if !ok {
+			panic("stacks: no config value for sidecar setting " + s.ConfigKey) // a programming error, caught by every test
+		}
+		out = append(out, struct {
+			sessionmodel.IntSetting
+			Value int
+		}{s, v})
+	}
+	return out
 }
 
 // Backend kinds.
@@ -98,11 +154,16 @@ func DefaultConfig(name string) Config {
 			IdleTimeoutSeconds:        cognitoauthalb.DefaultIdleTimeoutSeconds,
 			AuthSessionTimeoutSeconds: cognitoauthalb.DefaultAuthSessionTimeoutSeconds,
 		},
-		ImageTag:         "latest",
-		KeepImages:       10,
-		Shiny:            shinyservice.Size{CPU: 1024, MemoryMiB: 2048, DesiredCount: 1},
-		Logout:           shinyservice.Size{CPU: 256, MemoryMiB: 512, DesiredCount: 1},
-		Scaling:          sessionscaling.DefaultSettings(),
+		ImageTag:   "latest",
+		KeepImages: 10,
+		Shiny:      ShinySettings{Size: shinyservice.Size{CPU: 1024, MemoryMiB: 2048, DesiredCount: 1}, BusyGraceSeconds: sessionmodel.BusyGraceSeconds.Default},
+		Logout:     shinyservice.Size{CPU: 256, MemoryMiB: 512, DesiredCount: 1},
+		Scaling:    sessionscaling.DefaultSettings(),
+		Sessions: SessionSettings{
+			IdleTimeoutMinutes: sessionmodel.IdleTimeoutMinutes.Default,
+			DrainMinutes:       sessionmodel.DrainMinutes.Default,
+			MaxPerUser:         sessionmodel.MaxSessionsPerUser.Default,
+		},
 		LogRetentionDays: cwlogs.DefaultRetentionDays,
 		Tags:             map[string]string{},
 		Backend:          Backend{Type: BackendLocal, KeyPrefix: "shiny"},

@@ -7,19 +7,19 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shinyfargate/shiny-cdktf/internal/awsid"
 	"github.com/shinyfargate/shiny-cdktf/internal/check"
 	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
 var (
-	regionRE      = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
-	namePrefixRE  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,18}[a-z0-9]$`)
-	vpcIDRE       = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
-	subnetIDRE    = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
-	imageTagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	bucketRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	dynamoTableRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	keyPrefixRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
+	namePrefixRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,18}[a-z0-9]$`)
+	vpcIDRE      = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
+	subnetIDRE   = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
+	imageTagRE   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	bucketRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	keyPrefixRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
 )
 
 // MaxKeepImages bounds keepImages.
@@ -30,8 +30,8 @@ const MaxKeepImages = 1000
 // their own settings; this adds the stack's own and those that span them.
 func (c Config) Validate() error {
 	p := check.New("")
-	if !regionRE.MatchString(c.Region) {
-		p.Add("region", c.Region, "must be an AWS region such as us-east-1")
+	if err := awsid.CheckRegion(c.Region); err != nil {
+		p.Add("region", c.Region, err.Error())
 	}
 	if !namePrefixRE.MatchString(c.NamePrefix) {
 		p.Add("namePrefix", c.NamePrefix, "must be 2-20 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (it starts ALB and target group names, which AWS limits to 32 characters)")
@@ -70,6 +70,9 @@ func (c Config) Validate() error {
 	for _, sub := range []*check.Problems{shiny, logout, scaling} {
 		p.Include(sub.Err())
 	}
+	for _, s := range c.agentSettings() {
+		p.Include(s.ConfigError(s.Value))
+	}
 	if !cwlogs.ValidRetention(c.LogRetentionDays) {
 		p.Add("logRetentionDays", c.LogRetentionDays, fmt.Sprintf("must be one of CloudWatch's values %v", cwlogs.RetentionDays))
 	}
@@ -106,11 +109,13 @@ func (b Backend) validate(p *check.Problems) {
 		if !bucketRE.MatchString(b.Bucket) {
 			p.Add("bucket", b.Bucket, "with backend.type s3, must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")
 		}
-		if b.DynamoDBTable != "" && !dynamoTableRE.MatchString(b.DynamoDBTable) {
-			p.Add("dynamodbTable", b.DynamoDBTable, "must be empty (S3 lock file) or a DynamoDB table name")
+		if b.DynamoDBTable != "" {
+			if err := sessionmodel.ValidTableName(b.DynamoDBTable); err != nil {
+				p.Add("dynamodbTable", b.DynamoDBTable, "must be empty (S3 lock file) or "+strings.TrimPrefix(err.Error(), "must be "))
+			}
 		}
-		if !regionRE.MatchString(b.Region) {
-			p.Add("region", b.Region, "must be an AWS region such as us-east-1")
+		if err := awsid.CheckRegion(b.Region); err != nil {
+			p.Add("region", b.Region, err.Error())
 		}
 	default:
 		p.Add("type", b.Type, fmt.Sprintf("must be %q or %q", BackendLocal, BackendS3))

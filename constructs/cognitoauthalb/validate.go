@@ -10,8 +10,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/shinyfargate/shiny-cdktf/internal/awsid"
 	"github.com/shinyfargate/shiny-cdktf/internal/check"
-	"github.com/shinyfargate/shiny-cdktf/internal/logoutconfig"
 )
 
 // Limits of Settings.
@@ -30,8 +30,6 @@ var (
 	domainLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	hostedZoneRE  = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 	digitsRE      = regexp.MustCompile(`^[0-9]+$`)
-	// reservedInDomainPrefix are words Cognito refuses in a domain prefix.
-	reservedInDomainPrefix = []string{"aws", "amazon", "cognito"}
 )
 
 // Validate reports every problem with the settings, named as in the stack
@@ -126,13 +124,8 @@ func domainProblem(d string) string {
 
 // domainPrefixProblem says what Cognito would refuse in a domain prefix, or "".
 func domainPrefixProblem(prefix string) string {
-	if !logoutconfig.ValidDomainPrefix(prefix) {
-		return "must be 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen"
-	}
-	for _, reserved := range reservedInDomainPrefix {
-		if strings.Contains(prefix, reserved) {
-			return "must not contain the reserved word " + reserved
-		}
+	if err := awsid.CheckCognitoDomainPrefix(prefix); err != nil {
+		return err.Error()
 	}
 	return ""
 }

@@ -82,7 +82,9 @@ func TestPropsValidation(t *testing.T) {
 		{"ses identity without address", func(p *Props) {
 			p.Cognito.SESIdentityArn = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
 		}, `cognito.sesFromAddress = "": is required with sesIdentityArn`},
-		{"ses identity arn", func(p *Props) { p.Cognito = CognitoSettings{SESFromAddress: "a@example.com", SESIdentityArn: "example.com"} }, `cognito.sesIdentityArn = "example.com": must be an SES identity ARN`},
+		{"ses identity arn", func(p *Props) {
+			p.Cognito = CognitoSettings{SESFromAddress: "a@example.com", SESIdentityArn: "example.com"}
+		}, `cognito.sesIdentityArn = "example.com": must be an SES identity ARN`},
 		{"ses address", func(p *Props) {
 			p.Cognito = CognitoSettings{SESFromAddress: "not an address", SESIdentityArn: "arn:aws:ses:us-east-1:123456789012:identity/example.com"}
 		}, `cognito.sesFromAddress = "not an address": must be an email address`},

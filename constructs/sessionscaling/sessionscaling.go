@@ -187,6 +187,7 @@ type SessionScaling struct {
 	SessionsTracking appautoscalingpolicy.AppautoscalingPolicy
 	ScheduledActions []appautoscalingscheduledaction.AppautoscalingScheduledAction
 	CPUAlarm         cloudwatchmetricalarm.CloudwatchMetricAlarm
+	SessionDataAlarm cloudwatchmetricalarm.CloudwatchMetricAlarm
 	MemoryAlarm      cloudwatchmetricalarm.CloudwatchMetricAlarm
 	Dashboard        cloudwatchdashboard.CloudwatchDashboard
 
@@ -281,8 +282,10 @@ func (s *SessionScaling) function(ns constructs.Construct, p Props) {
 	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("FunctionPolicyDocument"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
 		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
 			{
+				// PutItem writes a marker for a running task without an item
+				// (sessionmodel.AttrFirstSeenAt), nothing else.
 				Sid:       jsii.String("ReadAndPruneSessions"),
-				Actions:   jsii.Strings("dynamodb:Scan", "dynamodb:DeleteItem"),
+				Actions:   jsii.Strings("dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:PutItem"),
 				Resources: jsii.Strings(*s.Table.Arn()),
 			},
 			{
@@ -367,6 +370,13 @@ func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
 				Sid:       jsii.String("ProtectBusyTasks"),
 				Actions:   jsii.Strings("ecs:UpdateTaskProtection"),
 				Resources: jsii.Strings(*clusterTasks + "/*"),
+			},
+			{
+				// To learn that the service deploys another task definition
+				// (a rollout) and give up protection after a drain.
+				Sid:       jsii.String("ReadOwnService"),
+				Actions:   jsii.Strings("ecs:DescribeServices"),
+				Resources: jsii.Strings(*cdktf.Fn_Replace(jsii.String(p.ClusterARN), jsii.String(":cluster/"), jsii.String(":service/")) + "/" + p.serviceName),
 			},
 		},
 	})
@@ -503,6 +513,23 @@ func (s *SessionScaling) resourceAlarms(ns constructs.Construct, p Props) {
 	}
 	s.CPUAlarm = alarm("CPUAlarm", "CPUUtilization")
 	s.MemoryAlarm = alarm("MemoryAlarm", "MemoryUtilization")
+	// The metric pipeline is broken when a running task's sessions stay
+	// unknown: scaling on sessions then holds still (no SessionsPerTask is
+	// published), so say so. Five minutes, so a starting task does not trip it.
+	s.SessionDataAlarm = cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String("SessionDataAlarm"), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+		AlarmName:          jsii.String(p.NamePrefix + "-session-data-missing"),
+		AlarmDescription:   jsii.String("Tasks whose session counts are unknown for 5 minutes: the sidecars cannot write to the session table, and scaling on sessions holds still"),
+		Namespace:          jsii.String(sessionmodel.MetricNamespace),
+		MetricName:         jsii.String(sessionmodel.MetricSessionDataMissing),
+		Dimensions:         &map[string]*string{sessionmodel.DimensionCluster: jsii.String(p.ClusterName), sessionmodel.DimensionService: jsii.String(p.serviceName)},
+		Statistic:          jsii.String("Maximum"),
+		Period:             jsii.Number(60),
+		EvaluationPeriods:  jsii.Number(5),
+		DatapointsToAlarm:  jsii.Number(5),
+		ComparisonOperator: jsii.String("GreaterThanThreshold"),
+		Threshold:          jsii.Number(0),
+		TreatMissingData:   jsii.String("breaching"), // no datapoint at all: the Lambda itself is not running
+	})
 }
 
 func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
@@ -522,7 +549,7 @@ func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 	}
 	widgets := []map[string]any{
 		widget(0, 0, "Sessions per task (scale out above "+fmt.Sprint(p.ScaleOutAbove)+", in below "+fmt.Sprint(p.ScaleInBelow)+")", [][]any{sess(sessionmodel.MetricSessionsPerTask)}, "Average"),
-		widget(12, 0, "Active sessions and running tasks", [][]any{sess(sessionmodel.MetricActiveSessions), sess(sessionmodel.MetricRunningTasks)}, "Maximum"),
+		widget(12, 0, "Active sessions and running tasks", [][]any{sess(sessionmodel.MetricActiveSessions), sess(sessionmodel.MetricRunningTasks), sess(sessionmodel.MetricSessionDataMissing)}, "Maximum"),
 		widget(0, 6, "CPU and memory (%)", [][]any{ecsMetric("CPUUtilization"), ecsMetric("MemoryUtilization")}, "Average"),
 	}
 	if p.LoadBalancerARNSuffix != "" {

@@ -134,7 +134,7 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 		return nil, fmt.Errorf("shinyservice %q: %w", id, err)
 	}
 	ns := constructs.NewConstruct(scope, jsii.String(id))
-	name := props.NamePrefix + "-" + props.Name
+	name := props.FullName()
 	s := &ShinyService{port: props.container(props.TargetContainer).Port}
 
 	s.LogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(ns, jsii.String("LogGroup"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
@@ -286,6 +286,10 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 	})
 	return s, nil
 }
+
+// FullName is NamePrefix-Name: the name of the ECS service, the task
+// definition family and the prefix of the roles and log group.
+func (p Props) FullName() string { return p.NamePrefix + "-" + p.Name }
 
 // targetGroupNamePrefix is the service name cut to the 6 characters AWS
 // allows a target group name prefix.

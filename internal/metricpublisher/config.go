@@ -9,21 +9,6 @@ import (
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
-// MetricSessionDataMissing is published with the other metrics (same
-// namespace and dimensions) on every invocation: the number of running tasks
-// whose session count is unknown (stale, undecodable or missing item). While
-// it is above 0, SessionsPerTask and ActiveSessions are not published, so
-// scaling on sessions holds still; alarm on it to learn that the sidecars
-// cannot write (a DynamoDB or IAM problem).
-const MetricSessionDataMissing = "SessionDataMissing"
-
-// AttrFirstSeenAt (type N, Unix seconds) is the attribute of a marker item:
-// the Lambda writes {task_arn, first_seen_at} for a running task that has no
-// item yet, so that a later invocation knows how long the task has been
-// running without its sidecar writing (StartupGrace). The sidecar's first
-// PutItem replaces the marker.
-const AttrFirstSeenAt = "first_seen_at"
-
 const (
 	// StartupGrace is how long a running task may go without an item from its
 	// sidecar, counted from when the Lambda first saw it, before its sessions

@@ -77,7 +77,7 @@ type Output struct {
 	// DeletedItems is the number of items of stopped tasks deleted.
 	DeletedItems int `json:"deletedItems"`
 	// MarkedTasks is the number of markers written for running tasks seen
-	// for the first time without an item (see AttrFirstSeenAt).
+	// for the first time without an item (see sessionmodel.AttrFirstSeenAt).
 	MarkedTasks int `json:"markedTasks"`
 }
 
@@ -189,7 +189,7 @@ func decodeRecord(av map[string]ddbtypes.AttributeValue) (rec record, ok bool) {
 	rec.TaskARN = key.Value
 	_, hasUpdated := av[sessionmodel.AttrUpdatedAt]
 	_, hasSessions := av[sessionmodel.AttrSessions]
-	if seen, isMarker := av[AttrFirstSeenAt]; isMarker && !hasUpdated && !hasSessions {
+	if seen, isMarker := av[sessionmodel.AttrFirstSeenAt]; isMarker && !hasUpdated && !hasSessions {
 		if n, ok := number(seen); ok && n > 0 {
 			rec.FirstSeenAt = n
 			return rec, true
@@ -256,7 +256,7 @@ func (h *Handler) metricData(r result, now time.Time) []cwtypes.MetricDatum {
 	}
 	data := []cwtypes.MetricDatum{
 		datum(sessionmodel.MetricRunningTasks, float64(r.RunningTasks)),
-		datum(MetricSessionDataMissing, float64(len(r.Missing))),
+		datum(sessionmodel.MetricSessionDataMissing, float64(len(r.Missing))),
 	}
 	if r.Trusted() {
 		data = append(data,
@@ -286,7 +286,7 @@ func (h *Handler) mark(ctx context.Context, log *slog.Logger, arns []string, now
 			TableName: aws.String(h.cfg.Table),
 			Item: map[string]ddbtypes.AttributeValue{
 				sessionmodel.KeyTaskARN: &ddbtypes.AttributeValueMemberS{Value: arn},
-				AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+				sessionmodel.AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 			},
 			ConditionExpression:      aws.String("attribute_not_exists(#arn)"),
 			ExpressionAttributeNames: map[string]string{"#arn": sessionmodel.KeyTaskARN},

@@ -225,7 +225,7 @@ func TestHandleMetricData(t *testing.T) {
 		sessionmodel.MetricSessionsPerTask: 3,
 		sessionmodel.MetricActiveSessions:  9,
 		sessionmodel.MetricRunningTasks:    3,
-		MetricSessionDataMissing:           0,
+		sessionmodel.MetricSessionDataMissing:           0,
 	}
 	if len(in.MetricData) != len(want) {
 		t.Fatalf("got %d datapoints, want %d", len(in.MetricData), len(want))
@@ -389,7 +389,7 @@ func TestHandleStaleItemsPublishNoSessions(t *testing.T) {
 	for _, d := range f.pub.ins[0].MetricData {
 		got[aws.ToString(d.MetricName)] = aws.ToFloat64(d.Value)
 	}
-	if want := map[string]float64{sessionmodel.MetricRunningTasks: 3, MetricSessionDataMissing: 3}; !reflect.DeepEqual(got, want) {
+	if want := map[string]float64{sessionmodel.MetricRunningTasks: 3, sessionmodel.MetricSessionDataMissing: 3}; !reflect.DeepEqual(got, want) {
 		t.Errorf("published %v, want only %v (no %s, no %s)", got, want, sessionmodel.MetricSessionsPerTask, sessionmodel.MetricActiveSessions)
 	}
 	line := logLine(t, f.logs.String(), "session data missing")
@@ -451,7 +451,7 @@ func TestHandleMarksNewTask(t *testing.T) {
 	}
 	wantItem := map[string]ddbtypes.AttributeValue{
 		sessionmodel.KeyTaskARN: &ddbtypes.AttributeValueMemberS{Value: "task/new"},
-		AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(testNow.Unix())},
+		sessionmodel.AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(testNow.Unix())},
 	}
 	if !reflect.DeepEqual(put.Item, wantItem) {
 		t.Errorf("marker = %v, want %v", put.Item, wantItem)
@@ -500,7 +500,7 @@ func TestHandleDeletesMarkerOfStoppedTask(t *testing.T) {
 	f := newFixture()
 	f.store.pages[1] = append(f.store.pages[1], map[string]ddbtypes.AttributeValue{
 		sessionmodel.KeyTaskARN: &ddbtypes.AttributeValueMemberS{Value: "task/gone"},
-		AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(testNow.Unix())},
+		sessionmodel.AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(testNow.Unix())},
 	})
 	out, err := f.handle(t)
 	if err != nil {
@@ -535,9 +535,9 @@ func TestDecodeRecord(t *testing.T) {
 			record{TaskARN: "t", Sessions: 4, UpdatedAt: 100, HasUpdatedAt: true}, true},
 		{"unknown attributes are ignored", map[string]ddbtypes.AttributeValue{arn: S("t"), ses: N("4"), upd: N("100"), "padding": S("x")},
 			record{TaskARN: "t", Sessions: 4, UpdatedAt: 100, HasUpdatedAt: true}, true},
-		{"marker", map[string]ddbtypes.AttributeValue{arn: S("t"), AttrFirstSeenAt: N("100")},
+		{"marker", map[string]ddbtypes.AttributeValue{arn: S("t"), sessionmodel.AttrFirstSeenAt: N("100")},
 			record{TaskARN: "t", FirstSeenAt: 100}, true},
-		{"marker with a bad time", map[string]ddbtypes.AttributeValue{arn: S("t"), AttrFirstSeenAt: S("soon")},
+		{"marker with a bad time", map[string]ddbtypes.AttributeValue{arn: S("t"), sessionmodel.AttrFirstSeenAt: S("soon")},
 			record{TaskARN: "t", Undecodable: true}, true},
 		{"sessions missing: not zero", map[string]ddbtypes.AttributeValue{arn: S("t"), upd: N("100")},
 			record{TaskARN: "t", UpdatedAt: 100, HasUpdatedAt: true, Undecodable: true}, true},

@@ -150,11 +150,11 @@ func TestIntegrationMoto(t *testing.T) {
 		sessionmodel.MetricSessionsPerTask: 2.5,
 		sessionmodel.MetricActiveSessions:  10,
 		sessionmodel.MetricRunningTasks:    4,
-		MetricSessionDataMissing:           0,
+		sessionmodel.MetricSessionDataMissing:           0,
 	} {
 		checkDatapoint(t, ctx, c.cloudwatch, name, dims, now, v)
 	}
-	wantNames := []string{sessionmodel.MetricActiveSessions, sessionmodel.MetricRunningTasks, MetricSessionDataMissing, sessionmodel.MetricSessionsPerTask}
+	wantNames := []string{sessionmodel.MetricActiveSessions, sessionmodel.MetricRunningTasks, sessionmodel.MetricSessionDataMissing, sessionmodel.MetricSessionsPerTask}
 	if names := metricNames(t, ctx, c.cloudwatch, dims); !slices.Equal(names, wantNames) {
 		t.Errorf("metrics = %v, want %v", names, wantNames)
 	}
@@ -220,9 +220,9 @@ func TestIntegrationStaleDataPublishesNoSessions(t *testing.T) {
 		t.Errorf("output = %+v, want %+v", out, want)
 	}
 	dims := serviceDims(cluster, service)
-	checkDatapoint(t, ctx, c.cloudwatch, MetricSessionDataMissing, dims, now, 3)
+	checkDatapoint(t, ctx, c.cloudwatch, sessionmodel.MetricSessionDataMissing, dims, now, 3)
 	checkDatapoint(t, ctx, c.cloudwatch, sessionmodel.MetricRunningTasks, dims, now, 3)
-	if names := metricNames(t, ctx, c.cloudwatch, dims); !slices.Equal(names, []string{sessionmodel.MetricRunningTasks, MetricSessionDataMissing}) {
+	if names := metricNames(t, ctx, c.cloudwatch, dims); !slices.Equal(names, []string{sessionmodel.MetricRunningTasks, sessionmodel.MetricSessionDataMissing}) {
 		t.Errorf("metrics = %v, want only RunningTasks and SessionDataMissing", names)
 	}
 	for _, arn := range running {

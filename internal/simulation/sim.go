@@ -401,6 +401,9 @@ func (s *state) publish(now time.Duration) {
 		}
 	}
 	f := metricpublisher.Compute(items, running, epoch.Add(now), sessionmodel.StaleAfter)
+	if !f.SessionsPublished {
+		return // the Lambda publishes no SessionsPerTask it cannot trust
+	}
 	if s.points == nil {
 		s.points = map[int][]float64{}
 	}
