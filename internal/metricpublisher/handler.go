@@ -285,8 +285,8 @@ func (h *Handler) mark(ctx context.Context, log *slog.Logger, arns []string, now
 		_, err := h.store.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: aws.String(h.cfg.Table),
 			Item: map[string]ddbtypes.AttributeValue{
-				sessionmodel.KeyTaskARN: &ddbtypes.AttributeValueMemberS{Value: arn},
-				sessionmodel.AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+				sessionmodel.KeyTaskARN:      &ddbtypes.AttributeValueMemberS{Value: arn},
+				sessionmodel.AttrFirstSeenAt: &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 			},
 			ConditionExpression:      aws.String("attribute_not_exists(#arn)"),
 			ExpressionAttributeNames: map[string]string{"#arn": sessionmodel.KeyTaskARN},

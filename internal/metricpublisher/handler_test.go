@@ -222,10 +222,10 @@ func TestHandleMetricData(t *testing.T) {
 		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String("shiny-svc")},
 	}
 	want := map[string]float64{
-		sessionmodel.MetricSessionsPerTask: 3,
-		sessionmodel.MetricActiveSessions:  9,
-		sessionmodel.MetricRunningTasks:    3,
-		sessionmodel.MetricSessionDataMissing:           0,
+		sessionmodel.MetricSessionsPerTask:    3,
+		sessionmodel.MetricActiveSessions:     9,
+		sessionmodel.MetricRunningTasks:       3,
+		sessionmodel.MetricSessionDataMissing: 0,
 	}
 	if len(in.MetricData) != len(want) {
 		t.Fatalf("got %d datapoints, want %d", len(in.MetricData), len(want))
@@ -450,8 +450,8 @@ func TestHandleMarksNewTask(t *testing.T) {
 			aws.ToString(put.TableName), aws.ToString(put.ConditionExpression), put.ExpressionAttributeNames)
 	}
 	wantItem := map[string]ddbtypes.AttributeValue{
-		sessionmodel.KeyTaskARN: &ddbtypes.AttributeValueMemberS{Value: "task/new"},
-		sessionmodel.AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(testNow.Unix())},
+		sessionmodel.KeyTaskARN:      &ddbtypes.AttributeValueMemberS{Value: "task/new"},
+		sessionmodel.AttrFirstSeenAt: &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(testNow.Unix())},
 	}
 	if !reflect.DeepEqual(put.Item, wantItem) {
 		t.Errorf("marker = %v, want %v", put.Item, wantItem)
@@ -499,8 +499,8 @@ func TestHandleMarkErrorReturnedAfterPublishing(t *testing.T) {
 func TestHandleDeletesMarkerOfStoppedTask(t *testing.T) {
 	f := newFixture()
 	f.store.pages[1] = append(f.store.pages[1], map[string]ddbtypes.AttributeValue{
-		sessionmodel.KeyTaskARN: &ddbtypes.AttributeValueMemberS{Value: "task/gone"},
-		sessionmodel.AttrFirstSeenAt:         &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(testNow.Unix())},
+		sessionmodel.KeyTaskARN:      &ddbtypes.AttributeValueMemberS{Value: "task/gone"},
+		sessionmodel.AttrFirstSeenAt: &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(testNow.Unix())},
 	})
 	out, err := f.handle(t)
 	if err != nil {

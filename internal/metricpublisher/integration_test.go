@@ -147,10 +147,10 @@ func TestIntegrationMoto(t *testing.T) {
 
 	dims := serviceDims(cluster, service)
 	for name, v := range map[string]float64{
-		sessionmodel.MetricSessionsPerTask: 2.5,
-		sessionmodel.MetricActiveSessions:  10,
-		sessionmodel.MetricRunningTasks:    4,
-		sessionmodel.MetricSessionDataMissing:           0,
+		sessionmodel.MetricSessionsPerTask:    2.5,
+		sessionmodel.MetricActiveSessions:     10,
+		sessionmodel.MetricRunningTasks:       4,
+		sessionmodel.MetricSessionDataMissing: 0,
 	} {
 		checkDatapoint(t, ctx, c.cloudwatch, name, dims, now, v)
 	}
