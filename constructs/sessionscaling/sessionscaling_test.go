@@ -69,8 +69,8 @@ func TestTargetMode(t *testing.T) {
 			},
 		},
 	})
-	if n := len(out.Resources("aws_cloudwatch_metric_alarm")); n != 2 { // CPU and memory only
-		t.Errorf("%d alarms, want the 2 observation alarms", n)
+	if n := len(out.Resources("aws_cloudwatch_metric_alarm")); n != 3 { // CPU, memory and session data only
+		t.Errorf("%d alarms, want the 3 observation alarms", n)
 	}
 }
 
