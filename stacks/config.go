@@ -20,6 +20,22 @@ import (
 // EnvVarEnvironment selects the environment at synth time: SHINY_ENV=prod cdktf synth.
 const EnvVarEnvironment = "SHINY_ENV"
 
+// EnvVarConfigDir names the folder of the environment files; unset, it is
+// DefaultConfigDir (relative to the project). Teams that keep environments
+// elsewhere (a private repository) point it there.
+const EnvVarConfigDir = "SHINY_CONFIG_DIR"
+
+// DefaultConfigDir is the folder of the environment files.
+const DefaultConfigDir = "config"
+
+// ConfigDir is the folder of the environment files for the environment getenv describes.
+func ConfigDir(getenv func(string) string) string {
+	if d := getenv(EnvVarConfigDir); d != "" {
+		return d
+	}
+	return DefaultConfigDir
+}
+
 // DefaultEnvironment is used when SHINY_ENV is unset. It synthesizes with no
 // config file and no AWS credentials: the defaults are an example.
 const DefaultEnvironment = "dev"
