@@ -51,16 +51,25 @@ func MissingImageMessage(repository, tag string) string {
 type Assets struct {
 	// SessionMetric is the sessionmetric Lambda.
 	SessionMetric lambdabuild.Package
+	// PreSignUp is the Cognito pre sign-up Lambda of auth.signUp "domains".
+	PreSignUp lambdabuild.Package
 }
 
 // SessionMetricPackage is the sessionmetric Lambda's Go package.
 const SessionMetricPackage = "github.com/shinyfargate/shiny-cdktf/sessionmetric"
 
+// PreSignUpPackage is the pre sign-up Lambda's Go package.
+const PreSignUpPackage = "github.com/shinyfargate/shiny-cdktf/presignup"
+
 // BuildAssets builds the assets under dir (e.g. .cache; only their content
-// reaches cdktf.out).
+// reaches cdktf.out, and only those a stack uses).
 func BuildAssets(dir string) (Assets, error) {
-	lambda, err := lambdabuild.Build(SessionMetricPackage, dir+"/lambda", "sessionmetric")
-	return Assets{SessionMetric: lambda}, err
+	metric, err := lambdabuild.Build(SessionMetricPackage, dir+"/lambda", "sessionmetric")
+	if err != nil {
+		return Assets{}, err
+	}
+	preSignUp, err := lambdabuild.Build(PreSignUpPackage, dir+"/lambda", "presignup")
+	return Assets{SessionMetric: metric, PreSignUp: preSignUp}, err
 }
 
 // AppStack holds everything that runs the app: ALB, Cognito, ECS services,
@@ -90,6 +99,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppSta
 	if s.ALB, err = cognitoauthalb.NewCognitoAuthALB(s.Stack, "alb", cognitoauthalb.Props{
 		Settings: cfg.Settings, NamePrefix: cfg.NamePrefix,
 		VpcID: net.vpcID, SubnetIDs: net.subnetIDs, VpcCIDR: net.cidr,
+		PreSignUpLambda: assets.PreSignUp, LogRetentionDays: cfg.LogRetentionDays,
 		// The sidecar's own endpoints (its health check) are not for users.
 		PrivatePaths: []string{strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/"), sessionmodel.AgentPathPrefix + "*"},
 	}); err != nil {

@@ -165,6 +165,7 @@ func DefaultConfig(name string) Config {
 			AllowedIngressCIDRs:       []string{"0.0.0.0/0"},
 			IdleTimeoutSeconds:        cognitoauthalb.DefaultIdleTimeoutSeconds,
 			AuthSessionTimeoutSeconds: cognitoauthalb.DefaultAuthSessionTimeoutSeconds,
+			Auth:                      cognitoauthalb.DefaultAuth(),
 		},
 		ImageTag:   "latest",
 		KeepImages: 10,
