@@ -95,7 +95,9 @@ func TestPropsValidation(t *testing.T) {
 		{"sign up", func(p *Props) { p.Auth.SignUp = "closed" }, `auth.signUp = "closed": must be one of ["open" "invite" "domains"]`},
 		{"domains without list", func(p *Props) { p.Auth.SignUp = SignUpDomains; p.PreSignUpLambda.ZipPath = "/x.zip" }, `auth.allowedEmailDomains = []: must list at least one domain`},
 		{"list without domains", func(p *Props) { p.Auth.AllowedEmailDomains = []string{"example.com"} }, `auth.allowedEmailDomains = ["example.com"]: only used with signUp "domains" (signUp is "open")`},
-		{"email domain", func(p *Props) { p.Auth = AuthSettings{SignUp: SignUpDomains, AllowedEmailDomains: []string{"@example.com"}, MFA: MFAOff} }, `auth.allowedEmailDomains[0] = "@example.com": must be a lowercase domain name`},
+		{"email domain", func(p *Props) {
+			p.Auth = AuthSettings{SignUp: SignUpDomains, AllowedEmailDomains: []string{"@example.com"}, MFA: MFAOff}
+		}, `auth.allowedEmailDomains[0] = "@example.com": must be a lowercase domain name`},
 		{"email domain twice", func(p *Props) {
 			p.Auth = AuthSettings{SignUp: SignUpDomains, AllowedEmailDomains: []string{"example.com", "example.com"}, MFA: MFAOff}
 		}, `auth.allowedEmailDomains[1] = "example.com": is listed twice`},
@@ -106,7 +108,9 @@ func TestPropsValidation(t *testing.T) {
 			}
 		}, "auth.allowedEmailDomains = 51: domains: must be at most 50"},
 		{"mfa", func(p *Props) { p.Auth.MFA = "totp" }, `auth.mfa = "totp": must be one of ["off" "optional" "on"]`},
-		{"pre sign-up lambda", func(p *Props) { p.Auth = AuthSettings{SignUp: SignUpDomains, AllowedEmailDomains: []string{"example.com"}, MFA: MFAOff} }, `PreSignUpLambda = "": is required with auth.signUp "domains"`},
+		{"pre sign-up lambda", func(p *Props) {
+			p.Auth = AuthSettings{SignUp: SignUpDomains, AllowedEmailDomains: []string{"example.com"}, MFA: MFAOff}
+		}, `PreSignUpLambda = "": is required with auth.signUp "domains"`},
 		{"ssl policy", func(p *Props) { p.SSLPolicy = "ELBSecurityPolicy-2016-08" }, `SSLPolicy = "ELBSecurityPolicy-2016-08"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
