@@ -21,12 +21,13 @@ import (
 type AppSettings struct {
 	// Environment are plain environment variables of the app's container
 	// (name → value). They are visible in the task definition: put
-	// passwords and keys in secrets. Default: none.
+	// passwords and keys in secrets.
 	Environment map[string]string `json:"environment"`
 	// Secrets are environment variables ECS reads at task start from AWS
 	// Secrets Manager or SSM Parameter Store (name → {"arn", "jsonKey",
 	// "kmsKeyArn"}). A secret's full ARN (with its 6-character suffix) or a
-	// parameter's ARN; jsonKey picks one key of a JSON secret. Default: none.
+	// parameter's ARN; jsonKey picks one key of a JSON secret; kmsKeyArn is
+	// its customer managed key, if any.
 	Secrets map[string]Secret `json:"secrets"`
 	// SecretsKMSKeyARN is the customer managed KMS key the secrets are
 	// encrypted with, for those without their own kmsKeyArn. Empty: AWS
