@@ -117,6 +117,7 @@ type ShinyService struct {
 	ExecPolicy iamrolepolicy.IamRolePolicy
 
 	port int
+	name string
 }
 
 func (p *Props) defaults() {
@@ -145,7 +146,7 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 	}
 	ns := constructs.NewConstruct(scope, jsii.String(id))
 	name := props.FullName()
-	s := &ShinyService{port: props.container(props.TargetContainer).Port}
+	s := &ShinyService{port: props.container(props.TargetContainer).Port, name: name}
 
 	s.LogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(ns, jsii.String("LogGroup"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
 		Name:            jsii.String("/ecs/" + name),
@@ -339,6 +340,11 @@ func (p Props) loadBalancingAlgorithm() string {
 	}
 	return "round_robin"
 }
+
+// Name is the ECS service's name as a plain string (Props.FullName): a
+// policy the service depends on (GrantTask) names the service with it, where
+// a reference to Service.Name would make a dependency cycle.
+func (s *ShinyService) Name() string { return s.name }
 
 // Port is the port the target group sends traffic to.
 func (s *ShinyService) Port() int { return s.port }
