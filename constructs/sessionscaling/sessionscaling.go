@@ -376,7 +376,9 @@ func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
 				// (a rollout) and give up protection after a drain.
 				Sid:       jsii.String("ReadOwnService"),
 				Actions:   jsii.Strings("ecs:DescribeServices"),
-				Resources: jsii.Strings(*cdktf.Fn_Replace(jsii.String(p.ClusterARN), jsii.String(":cluster/"), jsii.String(":service/")) + "/" + p.serviceName),
+				// The plain name: the service depends on this policy, so a
+				// reference to it would be a cycle Terraform refuses.
+				Resources: jsii.Strings(*cdktf.Fn_Replace(jsii.String(p.ClusterARN), jsii.String(":cluster/"), jsii.String(":service/")) + "/" + p.Service.Name()),
 			},
 		},
 	})
