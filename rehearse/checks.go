@@ -30,6 +30,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/shinyfargate/shiny-cdktf/constructs/cognitoauthalb"
@@ -53,6 +54,7 @@ type clients struct {
 	events   *eventbridge.Client
 	dynamodb *dynamodb.Client
 	ecs      *ecs.Client
+	ssm      *ssm.Client
 }
 
 func newClients(ctx context.Context, moto *motoserver.Server) (clients, error) {
@@ -78,6 +80,7 @@ func newClients(ctx context.Context, moto *motoserver.Server) (clients, error) {
 		events:   eventbridge.NewFromConfig(cfg),
 		dynamodb: dynamodb.NewFromConfig(cfg),
 		ecs:      ecs.NewFromConfig(cfg),
+		ssm:      ssm.NewFromConfig(cfg),
 	}, nil
 }
 

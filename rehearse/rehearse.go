@@ -163,8 +163,8 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 		return rep, err
 	}
 
-	r.step("move the app to a VPC of its own, as the production guide advises (replaces the target groups and security groups)")
-	if err := r.moveToOwnVPC(ctx, clients, configDir); err != nil {
+	r.step("turn on the production settings and deploy again: own VPC with private task subnets (replaces the target groups and security groups), sign-up by domain with MFA, an app setting and a secret")
+	if err := r.moveToProduction(ctx, clients, configDir); err != nil {
 		return rep, err
 	}
 
