@@ -132,7 +132,9 @@ func TestValidationRules(t *testing.T) {
 		{"alerts topic without alerts", func(c *Config) { c.Alerts.TopicARN = "arn:aws:sns:us-east-1:123456789012:ops" }, `alerts.topicArn = "arn:aws:sns:us-east-1:123456789012:ops": is only used with alerts.enabled true`},
 		{"alerts email", func(c *Config) { c.Alerts.Enabled, c.Alerts.Email = true, "ops at example.com" }, `alerts.email = "ops at example.com": must be an email address`},
 		{"alerts topic arn", func(c *Config) { c.Alerts.Enabled, c.Alerts.TopicARN = true, "arn:aws:sqs:us-east-1:123456789012:q" }, `alerts.topicArn = "arn:aws:sqs:us-east-1:123456789012:q": must be the ARN of a standard SNS topic`},
-		{"alerts fifo topic", func(c *Config) { c.Alerts.Enabled, c.Alerts.TopicARN = true, "arn:aws:sns:us-east-1:123456789012:ops.fifo" }, `alerts.topicArn = "arn:aws:sns:us-east-1:123456789012:ops.fifo"`},
+		{"alerts fifo topic", func(c *Config) {
+			c.Alerts.Enabled, c.Alerts.TopicARN = true, "arn:aws:sns:us-east-1:123456789012:ops.fifo"
+		}, `alerts.topicArn = "arn:aws:sns:us-east-1:123456789012:ops.fifo"`},
 		{"alerts topic region", func(c *Config) { c.Alerts.Enabled, c.Alerts.TopicARN = true, "arn:aws:sns:eu-west-1:123456789012:ops" }, `alerts.topicArn = "arn:aws:sns:eu-west-1:123456789012:ops": must be a topic in the stack's region us-east-1`},
 		{"alerts topic and email", func(c *Config) {
 			c.Alerts.Enabled, c.Alerts.TopicARN, c.Alerts.Email = true, "arn:aws:sns:us-east-1:123456789012:ops", "ops@example.com"

@@ -33,7 +33,8 @@ type Settings struct {
 	// connection) to S3. False: no logs, no bucket.
 	Enabled bool `json:"enabled"`
 	// Bucket is an existing S3 bucket in the stack's region whose policy
-	// already lets Elastic Load Balancing write (see the README). Empty: the
+	// already lets Elastic Load Balancing write under NAMEPREFIX/access and
+	// NAMEPREFIX/connection (README, "Audit logs"). Empty: the
 	// stack creates one.
 	Bucket string `json:"bucket"`
 	// RetentionDays is how long the created bucket keeps each log file. Not
