@@ -23,7 +23,7 @@ PKGS = $(shell go list ./... | grep -v /node_modules/)
 
 unit: ## go vet + all Go tests (the rehearsal included)
 	go vet $(PKGS)
-	@$(ENV_SH); go test -count=1 $(PKGS) # -count=1: the rehearsal acts outside Go (moto, terraform); never reuse a cached pass
+	@$(ENV_SH); go test -count=1 -timeout 45m $(PKGS) # -count=1: the rehearsal acts outside Go (moto, terraform); never reuse a cached pass. 45m: it deploys three times
 
 validate: synth ## terraform init (provider mirror) + terraform validate of every synthesized stack
 	scripts/validate.sh

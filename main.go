@@ -22,7 +22,7 @@ func main() {
 
 func run(getenv func(string) string, args []string) error {
 	// Validate before the app exists, so bad config writes nothing.
-	cfg, err := stacks.LoadConfig("config", getenv(stacks.EnvVarEnvironment))
+	cfg, err := stacks.LoadConfig(stacks.ConfigDir(getenv), getenv(stacks.EnvVarEnvironment))
 	if err != nil {
 		return err
 	}

@@ -184,22 +184,7 @@ func (l *logoutHandler) shardsToExpire(cookieHeaders []string) []int {
 
 // parseShardIndex accepts canonical decimal numbers 0..maxShardIndex: digits
 // only, no leading zeros.
-func parseShardIndex(s string) (int, bool) {
-	if s == "" || len(s) > len(strconv.Itoa(maxShardIndex)) || (len(s) > 1 && s[0] == '0') {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	if n > maxShardIndex {
-		return 0, false
-	}
-	return n, true
-}
+func parseShardIndex(s string) (int, bool) { return logoutconfig.ParseDecimal(s, maxShardIndex) }
 
 // logRequests logs one JSON line per request: method, path, status, duration.
 // Headers (and so cookies) and the query string are never logged.

@@ -34,7 +34,11 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 	if err != nil {
 		return rep, err
 	}
-	cfg, err := stacks.LoadConfig(filepath.Join(root, "config"), getenv(stacks.EnvVarEnvironment))
+	configDir := stacks.ConfigDir(getenv)
+	if !filepath.IsAbs(configDir) {
+		configDir = filepath.Join(root, configDir)
+	}
+	cfg, err := stacks.LoadConfig(configDir, getenv(stacks.EnvVarEnvironment))
 	if err != nil {
 		return rep, err
 	}
@@ -156,6 +160,11 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 
 	r.step("run the sessionmetric handler in-process against the deployed table")
 	if err := checkSessionMetric(ctx, clients, cfg, names, r.moto, out); err != nil {
+		return rep, err
+	}
+
+	r.step("move the app to a VPC of its own, as the production guide advises (replaces the target groups and security groups)")
+	if err := r.moveToOwnVPC(ctx, clients, configDir); err != nil {
 		return rep, err
 	}
 

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsecrimage"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsecrrepository"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawssubnet"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawssubnets"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsvpc"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ecscluster"
@@ -52,16 +54,25 @@ func MissingImageMessage(repository, tag string) string {
 type Assets struct {
 	// SessionMetric is the sessionmetric Lambda.
 	SessionMetric lambdabuild.Package
+	// PreSignUp is the Cognito pre sign-up Lambda of auth.signUp "domains".
+	PreSignUp lambdabuild.Package
 }
 
 // SessionMetricPackage is the sessionmetric Lambda's Go package.
 const SessionMetricPackage = "github.com/shinyfargate/shiny-cdktf/sessionmetric"
 
+// PreSignUpPackage is the pre sign-up Lambda's Go package.
+const PreSignUpPackage = "github.com/shinyfargate/shiny-cdktf/presignup"
+
 // BuildAssets builds the assets under dir (e.g. .cache; only their content
-// reaches cdktf.out).
+// reaches cdktf.out, and only those a stack uses).
 func BuildAssets(dir string) (Assets, error) {
-	lambda, err := lambdabuild.Build(SessionMetricPackage, dir+"/lambda", "sessionmetric")
-	return Assets{SessionMetric: lambda}, err
+	metric, err := lambdabuild.Build(SessionMetricPackage, dir+"/lambda", "sessionmetric")
+	if err != nil {
+		return Assets{}, err
+	}
+	preSignUp, err := lambdabuild.Build(PreSignUpPackage, dir+"/lambda", "presignup")
+	return Assets{SessionMetric: metric, PreSignUp: preSignUp}, err
 }
 
 // AppStack holds everything that runs the app: ALB, Cognito, ECS services,
@@ -141,6 +152,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppSta
 	if s.ALB, err = cognitoauthalb.NewCognitoAuthALB(s.Stack, "alb", cognitoauthalb.Props{
 		Settings: cfg.Settings, NamePrefix: cfg.NamePrefix,
 		VpcID: net.vpcID, SubnetIDs: net.subnetIDs, VpcCIDR: net.cidr,
+		PreSignUpLambda: assets.PreSignUp, LogRetentionDays: cfg.LogRetentionDays,
 		// The sidecar's own endpoints (its health check) are not for users.
 		PrivatePaths: []string{strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/"), sessionmodel.AgentPathPrefix + "*"},
 	}); err != nil {
@@ -157,6 +169,9 @@ func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppSta
 	}
 	if err := s.ALB.AddService(cognitoauthalb.TargetApp, s.Shiny); err != nil {
 		return nil, err
+	}
+	if doc := cfg.Shiny.ReadSecretsPolicy(s.Shiny.ExecutionRole, "ReadSecretsDocument"); doc != nil {
+		s.Shiny.GrantExecution(s.Shiny.ExecutionRole, "ReadSecretsPolicy", "read-app-secrets", doc)
 	}
 	if err := s.edge(cfg); err != nil {
 		return nil, err
@@ -211,7 +226,7 @@ func (s *AppStack) serviceProps(cfg Config, net networkIDs, name string, size sh
 	}
 	return shinyservice.Props{
 		Name: name, NamePrefix: cfg.NamePrefix, Region: cfg.Region, Size: size,
-		ClusterARN: *s.Cluster.Arn(), VpcID: net.vpcID, SubnetIDs: net.subnetIDs,
+		ClusterARN: *s.Cluster.Arn(), VpcID: net.vpcID, SubnetIDs: net.taskSubnetIDs(),
 		AssignPublicIP:      cfg.VpcID == "", // the default VPC's subnets are public and have no NAT
 		ALBSecurityGroupID:  *s.ALB.SecurityGroup.Id(),
 		LogRetentionDays:    cfg.LogRetentionDays,
@@ -247,6 +262,7 @@ func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
 	// (docs/simulate/results.md).
 	p.LeastOutstandingRequests = true
 	p.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
+	p.EnableExec = cfg.Shiny.EnableExec
 	agentEnv := map[string]string{
 		sessionmodel.EnvAgentPort:   fmt.Sprint(sessionmodel.AgentPort),
 		sessionmodel.EnvUpstreamURL: sessionmodel.UpstreamURL(sessionmodel.ShinyPort),
@@ -264,7 +280,8 @@ func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
 			// No port mapping: only the sidecar, on localhost, reaches Shiny.
 			Name:        "shiny",
 			Image:       s.Pinned[ImageShiny].Ref(),
-			Environment: map[string]string{"SHINY_HOST": "127.0.0.1", "SHINY_PORT": fmt.Sprint(sessionmodel.ShinyPort)},
+			Environment: shinyEnvironment(cfg.Shiny.AppSettings),
+			Secrets:     cfg.Shiny.ValueFroms(),
 			// A TCP connect only: httpuv accepts connections on its own
 			// thread, so a long computation on R's one thread does not fail
 			// it (an HTTP check would, and ECS would stop the task with every
@@ -287,17 +304,78 @@ func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
 	return p
 }
 
+// ShinyContainerEnvironment is what the stack itself sets in the Shiny
+// container; shiny.environment and shiny.secrets may not use these names.
+func ShinyContainerEnvironment() map[string]string {
+	return map[string]string{"SHINY_HOST": "127.0.0.1", "SHINY_PORT": fmt.Sprint(sessionmodel.ShinyPort)}
+}
+
+// shinyEnvironment is the app's plain environment (shiny.environment) and
+// the stack's own (validation refuses overlaps).
+func shinyEnvironment(app shinyservice.AppSettings) map[string]string {
+	env := map[string]string{}
+	maps.Copy(env, app.Environment)
+	maps.Copy(env, ShinyContainerEnvironment())
+	return env
+}
+
 // networkIDs are the VPC, its address range and the subnets.
 type networkIDs struct {
 	vpcID, cidr string
 	subnetIDs   []string
+	// taskSubnets are taskSubnetIds, looked up at plan time; empty: subnetIDs.
+	taskSubnets []dataawssubnet.DataAwsSubnet
+}
+
+// taskSubnetIDs are the tasks' subnets: taskSubnetIds (their ids from the
+// plan-time lookups, so the checks run before any task is placed), else the ALB's.
+func (n networkIDs) taskSubnetIDs() []string {
+	if len(n.taskSubnets) == 0 {
+		return n.subnetIDs
+	}
+	var ids []string
+	for _, s := range n.taskSubnets {
+		ids = append(ids, *s.Id())
+	}
+	return ids
+}
+
+// quoted lists xs as the config file writes them.
+func quoted(xs []string) string { return `"` + strings.Join(xs, `", "`) + `"` }
+
+// taskSubnetChecks looks up each task subnet and fails the plan when one is
+// not in vpcId or when together they do not span two availability zones
+// (an ECS service in one AZ stops with it).
+func taskSubnetChecks(stack cdktf.TerraformStack, cfg Config) []dataawssubnet.DataAwsSubnet {
+	var out []dataawssubnet.DataAwsSubnet
+	for i, id := range cfg.TaskSubnetIDs {
+		conds := []*cdktf.Postcondition{{
+			Condition:    jsii.String(fmt.Sprintf("${self.vpc_id == %q}", cfg.VpcID)),
+			ErrorMessage: jsii.String(fmt.Sprintf("taskSubnetIds[%d] = %q: is not in vpcId %s; task subnets must be in the ALB's VPC", i, id, cfg.VpcID)),
+		}}
+		if i == len(cfg.TaskSubnetIDs)-1 {
+			azs := []string{"self.availability_zone"}
+			for _, prev := range out {
+				azs = append(azs, "data.aws_subnet."+*prev.FriendlyUniqueId()+".availability_zone")
+			}
+			conds = append(conds, &cdktf.Postcondition{
+				Condition:    jsii.String("${length(distinct([" + strings.Join(azs, ", ") + "])) >= 2}"),
+				ErrorMessage: jsii.String(fmt.Sprintf("taskSubnetIds = [%s]: all in one availability zone; list subnets in at least two, so the service survives an AZ outage", quoted(cfg.TaskSubnetIDs))),
+			})
+		}
+		out = append(out, dataawssubnet.NewDataAwsSubnet(stack, jsii.String(fmt.Sprintf("task-subnet-%d", i)), &dataawssubnet.DataAwsSubnetConfig{
+			Id:        jsii.String(id),
+			Lifecycle: &cdktf.TerraformResourceLifecycle{Postcondition: &conds},
+		}))
+	}
+	return out
 }
 
 // network returns the configured VPC and subnets, or the default VPC's.
 func network(stack cdktf.TerraformStack, cfg Config) networkIDs {
 	if cfg.VpcID != "" {
 		vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("vpc"), &dataawsvpc.DataAwsVpcConfig{Id: jsii.String(cfg.VpcID)})
-		return networkIDs{cfg.VpcID, *vpc.CidrBlock(), cfg.SubnetIDs}
+		return networkIDs{cfg.VpcID, *vpc.CidrBlock(), cfg.SubnetIDs, taskSubnetChecks(stack, cfg)}
 	}
 	vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("default-vpc"), &dataawsvpc.DataAwsVpcConfig{Default: jsii.Bool(true)})
 	subnets := dataawssubnets.NewDataAwsSubnets(stack, jsii.String("default-subnets"), &dataawssubnets.DataAwsSubnetsConfig{
@@ -310,5 +388,5 @@ func network(stack cdktf.TerraformStack, cfg Config) networkIDs {
 	for _, id := range *subnets.Ids() {
 		ids = append(ids, *id)
 	}
-	return networkIDs{*vpc.Id(), *vpc.CidrBlock(), ids}
+	return networkIDs{*vpc.Id(), *vpc.CidrBlock(), ids, nil}
 }

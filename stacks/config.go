@@ -23,6 +23,22 @@ import (
 // EnvVarEnvironment selects the environment at synth time: SHINY_ENV=prod cdktf synth.
 const EnvVarEnvironment = "SHINY_ENV"
 
+// EnvVarConfigDir names the folder of the environment files; unset, it is
+// DefaultConfigDir (relative to the project). Teams that keep environments
+// elsewhere (a private repository) point it there.
+const EnvVarConfigDir = "SHINY_CONFIG_DIR"
+
+// DefaultConfigDir is the folder of the environment files.
+const DefaultConfigDir = "config"
+
+// ConfigDir is the folder of the environment files for the environment getenv describes.
+func ConfigDir(getenv func(string) string) string {
+	if d := getenv(EnvVarConfigDir); d != "" {
+		return d
+	}
+	return DefaultConfigDir
+}
+
 // DefaultEnvironment is used when SHINY_ENV is unset. It synthesizes with no
 // config file and no AWS credentials: the defaults are an example.
 const DefaultEnvironment = "dev"
@@ -47,6 +63,12 @@ type Config struct {
 	// SubnetIDs are at least two subnets of vpcId in different availability
 	// zones. Empty: the default VPC's subnets.
 	SubnetIDs []string `json:"subnetIds"`
+	// TaskSubnetIDs puts the tasks in these subnets of vpcId (at least two,
+	// in different availability zones), without public IPs, while the ALB
+	// stays in subnetIds: private subnets that reach ECR, CloudWatch Logs,
+	// DynamoDB and ECS through a NAT gateway or VPC endpoints. Empty: the
+	// tasks share the ALB's subnets.
+	TaskSubnetIDs []string `json:"taskSubnetIds"`
 	// ImageTag is the tag `make push-image` pushes and the app stack deploys
 	// (pinned to its digest at plan time).
 	ImageTag string `json:"imageTag"`
@@ -80,6 +102,12 @@ type Config struct {
 // ShinySettings are the Shiny service's task size and how long a busy R stays healthy.
 type ShinySettings struct {
 	shinyservice.Size
+	// The app container's environment variables and secrets.
+	shinyservice.AppSettings
+	// EnableExec turns on ECS Exec: `aws ecs execute-command` opens a shell
+	// in a running Shiny task (the task role may open SSM's channels).
+	// False: no shell.
+	EnableExec bool `json:"enableExec"`
 	// BusyGraceSeconds is how long a task stays healthy while R computes
 	// (accepts connections but does not answer); a crashed R is unhealthy at
 	// once, and ECS replaces it within about a minute.
@@ -162,6 +190,7 @@ func DefaultConfig(name string) Config {
 			AllowedIngressCIDRs:       []string{"0.0.0.0/0"},
 			IdleTimeoutSeconds:        cognitoauthalb.DefaultIdleTimeoutSeconds,
 			AuthSessionTimeoutSeconds: cognitoauthalb.DefaultAuthSessionTimeoutSeconds,
+			Auth:                      cognitoauthalb.DefaultAuth(),
 		},
 		ImageTag:   "latest",
 		KeepImages: 10,

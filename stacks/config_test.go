@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
+	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
 )
 
 func validConfig() Config {
@@ -154,6 +155,35 @@ func TestValidationRules(t *testing.T) {
 		}, `backend.dynamodbTable = "a b"`},
 		{"backend region", func(c *Config) { c.Backend = Backend{Type: BackendS3, Bucket: "state", KeyPrefix: "x", Region: "eu"} }, `backend.region = "eu"`},
 		{"backend key prefix", func(c *Config) { c.Backend.KeyPrefix = "/abs" }, `backend.keyPrefix = "/abs"`},
+		{"sign up", func(c *Config) { c.Auth.SignUp = "" }, `auth.signUp = "": must be one of`},
+		{"allowed domains", func(c *Config) { c.Auth.SignUp = "domains" }, "auth.allowedEmailDomains = []: must list at least one domain"},
+		{"mfa", func(c *Config) { c.Auth.MFA = "required" }, `auth.mfa = "required"`},
+		{"task subnets without vpc", func(c *Config) { c.TaskSubnetIDs = []string{"subnet-01234567", "subnet-89abcdef"} }, "taskSubnetIds = [\"subnet-01234567\", \"subnet-89abcdef\"]: must be empty when vpcId is empty"},
+		{"task subnet id", func(c *Config) { withVPC(c); c.TaskSubnetIDs = []string{"subnet-01234567", "private-1"} }, `taskSubnetIds[1] = "private-1"`},
+		{"one task subnet", func(c *Config) { withVPC(c); c.TaskSubnetIDs = []string{"subnet-01234567"} }, "taskSubnetIds = [\"subnet-01234567\"]: must list at least two"},
+		{"duplicate task subnet", func(c *Config) { withVPC(c); c.TaskSubnetIDs = []string{"subnet-01234567", "subnet-01234567"} }, "lists subnet-01234567 twice"},
+		{"env name", func(c *Config) { c.Shiny.Environment = map[string]string{"1BAD": "x"} }, `shiny.environment.1BAD = "1BAD": an environment variable name`},
+		{"env name stack sets", func(c *Config) { c.Shiny.Environment = map[string]string{"SHINY_PORT": "80"} }, `shiny.environment.SHINY_PORT = "SHINY_PORT": is set by the stack itself`},
+		{"env name aws", func(c *Config) { c.Shiny.Environment = map[string]string{"AWS_REGION": "x"} }, `shiny.environment.AWS_REGION = "AWS_REGION": must not start with AWS_`},
+		{"secret name", func(c *Config) { c.Shiny.Secrets = map[string]shinyservice.Secret{"DB-PASS": {ARN: testParamARN}} }, `shiny.secrets.DB-PASS = "DB-PASS"`},
+		{"secret name stack sets", func(c *Config) { c.Shiny.Secrets = map[string]shinyservice.Secret{"SHINY_HOST": {ARN: testParamARN}} }, `shiny.secrets.SHINY_HOST = "SHINY_HOST": is set by the stack itself`},
+		{"secret and env", func(c *Config) {
+			c.Shiny.Environment = map[string]string{"TOKEN": "x"}
+			c.Shiny.Secrets = map[string]shinyservice.Secret{"TOKEN": {ARN: testParamARN}}
+		}, `shiny.secrets.TOKEN = "TOKEN": is also in environment`},
+		{"secret arn", func(c *Config) {
+			c.Shiny.Secrets = map[string]shinyservice.Secret{"DB": {ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"}}
+		}, `shiny.secrets.DB.arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db": must be the full ARN`},
+		{"secret json key on parameter", func(c *Config) {
+			c.Shiny.Secrets = map[string]shinyservice.Secret{"K": {ARN: testParamARN, JSONKey: "k"}}
+		}, `shiny.secrets.K.jsonKey = "k": is only for Secrets Manager`},
+		{"secret json key", func(c *Config) {
+			c.Shiny.Secrets = map[string]shinyservice.Secret{"K": {ARN: testSecretARN, JSONKey: "a:b"}}
+		}, `shiny.secrets.K.jsonKey = "a:b"`},
+		{"secret kms key", func(c *Config) {
+			c.Shiny.Secrets = map[string]shinyservice.Secret{"K": {ARN: testSecretARN, KMSKeyARN: "alias/mine"}}
+		}, `shiny.secrets.K.kmsKeyArn = "alias/mine"`},
+		{"secrets kms key", func(c *Config) { c.Shiny.SecretsKMSKeyARN = "key-1" }, `shiny.secretsKmsKeyArn = "key-1"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := validConfig()
@@ -164,6 +194,11 @@ func TestValidationRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+func withVPC(c *Config) {
+	c.VpcID = "vpc-0123456789abcdef0"
+	c.SubnetIDs = []string{"subnet-0123456789abcdef0", "subnet-0123456789abcdef1"}
 }
 
 func TestValidationReportsEveryProblem(t *testing.T) {
@@ -207,6 +242,7 @@ func TestConfigFileSaysWhatItMeans(t *testing.T) {
 		{"ip domain", `{"domain": "203.0.113.9"}`, `domain = "203.0.113.9": is an IP address`},
 		{"long domain", `{"domain": "` + strings.Repeat("a", 60) + `.example.com"}`, "ACM certificates allow 64"},
 		{"duplicate cidr", `{"allowedIngressCidrs": ["10.0.0.0/8", "10.0.0.0/8"]}`, "is listed twice"},
+		{"secret key case", `{"shiny": {"secrets": {"K": {"arn": "arn:aws:ssm:us-east-1:123456789012:parameter/k", "jsonkey": "x"}}}}`, `shiny.secrets.K.jsonkey = "jsonkey": is not a setting; did you mean "jsonKey"?`},
 		{"huge threshold", `{"scaling": {"scaleOutAbove": 9223372036854775807}}`, "scaling.scaleOutAbove = 9223372036854775807: must be greater than scaleInBelow (3) and at most 1000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,6 +53,7 @@ func (c Config) Validate() error {
 	if dup := firstDuplicate(c.SubnetIDs); dup != "" {
 		p.Add("subnetIds", c.SubnetIDs, "lists "+dup+" twice")
 	}
+	c.validateTaskSubnets(p)
 	if !imageTagRE.MatchString(c.ImageTag) {
 		p.Add("imageTag", c.ImageTag, "must be a Docker tag: 1-128 letters, digits, _ . -, not starting with . or -")
 	}
@@ -60,7 +61,8 @@ func (c Config) Validate() error {
 		p.Add("keepImages", c.KeepImages, fmt.Sprintf("must be from 1 to %d", MaxKeepImages))
 	}
 	shiny, logout, scaling := check.New("shiny."), check.New("logout."), check.New("scaling.")
-	shiny.Include(c.Shiny.Validate())
+	shiny.Include(c.Shiny.Size.Validate())
+	shiny.Include(c.Shiny.AppSettings.Validate(slices.Sorted(maps.Keys(ShinyContainerEnvironment()))...))
 	if c.Shiny.DesiredCount < c.Scaling.MinTasks || c.Shiny.DesiredCount > c.Scaling.MaxTasks {
 		shiny.Add("desiredCount", c.Shiny.DesiredCount, fmt.Sprintf("must be from scaling.minTasks (%d) to scaling.maxTasks (%d): autoscaling keeps the count in that range", c.Scaling.MinTasks, c.Scaling.MaxTasks))
 	}
@@ -131,6 +133,29 @@ func (b Backend) validate(p *check.Problems) {
 	}
 	if !keyPrefixRE.MatchString(b.KeyPrefix) {
 		p.Add("keyPrefix", b.KeyPrefix, "must be path segments of letters, digits, _ . - separated by /")
+	}
+}
+
+// validateTaskSubnets checks what can be checked without AWS; the plan
+// checks that they are in vpcId and span two availability zones
+// (taskSubnetChecks).
+func (c Config) validateTaskSubnets(p *check.Problems) {
+	if len(c.TaskSubnetIDs) == 0 {
+		return
+	}
+	if c.VpcID == "" {
+		p.Add("taskSubnetIds", c.TaskSubnetIDs, "must be empty when vpcId is empty (the default VPC has no private subnets); set vpcId and subnetIds too")
+	}
+	for i, s := range c.TaskSubnetIDs {
+		if !subnetIDRE.MatchString(s) {
+			p.Add(fmt.Sprintf("taskSubnetIds[%d]", i), s, "must be a subnet id such as subnet-0123456789abcdef0")
+		}
+	}
+	if len(c.TaskSubnetIDs) < 2 {
+		p.Add("taskSubnetIds", c.TaskSubnetIDs, "must list at least two subnets (in different availability zones), or none to use subnetIds")
+	}
+	if dup := firstDuplicate(c.TaskSubnetIDs); dup != "" {
+		p.Add("taskSubnetIds", c.TaskSubnetIDs, "lists "+dup+" twice")
 	}
 }
 

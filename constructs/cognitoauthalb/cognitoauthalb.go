@@ -12,10 +12,14 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/acmcertificate"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/acmcertificatevalidation"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cognitouserpool"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cognitouserpoolclient"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cognitouserpooldomain"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdafunction"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdapermission"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lb"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lblistener"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lblistenerrule"
@@ -24,6 +28,8 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
+	"github.com/shinyfargate/shiny-cdktf/internal/lambdabuild"
 )
 
 // Fixed names the logout server and tests rely on.
@@ -76,6 +82,8 @@ type Settings struct {
 	AllowDeletion bool `json:"allowDeletion"`
 	// Cognito configures how the user pool sends email.
 	Cognito CognitoSettings `json:"cognito"`
+	// Auth is who may sign up and whether sign-in asks for a second factor.
+	Auth AuthSettings `json:"auth"`
 }
 
 // CognitoSettings configure the user pool's email.
@@ -98,6 +106,7 @@ func (s Settings) withDefaults() Settings {
 	if s.AuthSessionTimeoutSeconds == 0 {
 		s.AuthSessionTimeoutSeconds = DefaultAuthSessionTimeoutSeconds
 	}
+	s.Auth = s.Auth.withDefaults()
 	return s
 }
 
@@ -119,6 +128,11 @@ type Props struct {
 	// answers them 404 on every host. Target group health checks go to the
 	// targets directly, not through listener rules. Default: none.
 	PrivatePaths []string
+	// PreSignUpLambda is the built ./presignup Lambda (lambdabuild.Build).
+	// Required with Auth.SignUp "domains", unused otherwise.
+	PreSignUpLambda lambdabuild.Package
+	// LogRetentionDays of the pre sign-up Lambda's log group. Default: cwlogs.DefaultRetentionDays.
+	LogRetentionDays int
 }
 
 // CognitoAuthALB is what NewCognitoAuthALB created; AddService adds a
@@ -138,6 +152,11 @@ type CognitoAuthALB struct {
 	// Rules are the listener rules by ID (see ListenerRules); a rule that
 	// forwards to a service exists once that service is added.
 	Rules map[string]lblistenerrule.LbListenerRule
+	// The pre sign-up Lambda of Auth.SignUp "domains"; nil otherwise.
+	PreSignUpFunction   lambdafunction.LambdaFunction
+	PreSignUpRole       iamrole.IamRole
+	PreSignUpLogGroup   cloudwatchloggroup.CloudwatchLogGroup
+	PreSignUpPermission lambdapermission.LambdaPermission
 
 	ns       constructs.Construct
 	props    Props
@@ -149,6 +168,9 @@ func (p *Props) defaults() {
 	p.Settings = p.Settings.withDefaults()
 	if p.SSLPolicy == "" {
 		p.SSLPolicy = DefaultSSLPolicy
+	}
+	if p.LogRetentionDays == 0 {
+		p.LogRetentionDays = cwlogs.DefaultRetentionDays
 	}
 }
 
@@ -320,12 +342,12 @@ func (a *CognitoAuthALB) cognito(ns constructs.Construct, props Props) {
 	if props.AllowDeletion {
 		deletion = "INACTIVE"
 	}
-	a.UserPool = cognitouserpool.NewCognitoUserPool(ns, jsii.String("UserPool"), &cognitouserpool.CognitoUserPoolConfig{
+	pool := &cognitouserpool.CognitoUserPoolConfig{
 		Name:                   jsii.String(props.NamePrefix + "-users"),
 		UsernameAttributes:     jsii.Strings("email"),
 		AutoVerifiedAttributes: jsii.Strings("email"),
 		AdminCreateUserConfig: &cognitouserpool.CognitoUserPoolAdminCreateUserConfig{
-			AllowAdminCreateUserOnly: jsii.Bool(false), // public sign-up
+			AllowAdminCreateUserOnly: jsii.Bool(props.Auth.adminCreateOnly()),
 		},
 		UsernameConfiguration: &cognitouserpool.CognitoUserPoolUsernameConfiguration{CaseSensitive: jsii.Bool(false)},
 		PasswordPolicy: &cognitouserpool.CognitoUserPoolPasswordPolicy{
@@ -343,7 +365,16 @@ func (a *CognitoAuthALB) cognito(ns constructs.Construct, props Props) {
 		},
 		DeletionProtection: jsii.String(deletion),
 		EmailConfiguration: emailConfiguration(props.Cognito),
-	})
+	}
+	props.Auth.mfaConfiguration(pool)
+	if props.Auth.SignUp == SignUpDomains {
+		a.preSignUp(ns, props)
+		pool.LambdaConfig = &cognitouserpool.CognitoUserPoolLambdaConfig{PreSignUp: a.PreSignUpFunction.Arn()}
+	}
+	a.UserPool = cognitouserpool.NewCognitoUserPool(ns, jsii.String("UserPool"), pool)
+	if a.PreSignUpFunction != nil {
+		a.allowPreSignUp(ns)
+	}
 	a.UserPoolDomain = cognitouserpooldomain.NewCognitoUserPoolDomain(ns, jsii.String("UserPoolDomain"), &cognitouserpooldomain.CognitoUserPoolDomainConfig{
 		Domain:     jsii.String(a.domainPrefix(ns, props)),
 		UserPoolId: a.UserPool.Id(),

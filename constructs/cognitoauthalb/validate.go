@@ -70,6 +70,9 @@ func (s Settings) Validate() error {
 	cognito := check.New("cognito.")
 	s.Cognito.validate(cognito)
 	p.Include(cognito.Err())
+	auth := check.New("auth.")
+	s.Auth.validate(auth)
+	p.Include(auth.Err())
 	return p.Err()
 }
 
@@ -146,6 +149,9 @@ func (p Props) Validate() error {
 		c.Add("SubnetIDs", p.SubnetIDs, "an ALB needs at least two subnets in different availability zones")
 	}
 	c.Require("VpcCIDR", p.VpcCIDR)
+	if p.Auth.SignUp == SignUpDomains && p.PreSignUpLambda.ZipPath == "" {
+		c.Add("PreSignUpLambda", p.PreSignUpLambda.ZipPath, `is required with auth.signUp "domains": the built ./presignup Lambda`)
+	}
 	if !strings.HasPrefix(p.SSLPolicy, "ELBSecurityPolicy-TLS13-") && !strings.HasPrefix(p.SSLPolicy, "ELBSecurityPolicy-FS-1-2") {
 		c.Add("SSLPolicy", p.SSLPolicy, "must be a TLS 1.2+ forward-secret policy (ELBSecurityPolicy-TLS13-* or ELBSecurityPolicy-FS-1-2-*)")
 	}

@@ -1,6 +1,7 @@
 package cognitoauthalb
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -91,6 +92,25 @@ func TestPropsValidation(t *testing.T) {
 		{"ses address outside identity", func(p *Props) {
 			p.Cognito = CognitoSettings{SESFromAddress: "a@other.org", SESIdentityArn: "arn:aws:ses:us-east-1:123456789012:identity/example.com"}
 		}, "must be the SES identity example.com or an address of that domain"},
+		{"sign up", func(p *Props) { p.Auth.SignUp = "closed" }, `auth.signUp = "closed": must be one of ["open" "invite" "domains"]`},
+		{"domains without list", func(p *Props) { p.Auth.SignUp = SignUpDomains; p.PreSignUpLambda.ZipPath = "/x.zip" }, `auth.allowedEmailDomains = []: must list at least one domain`},
+		{"list without domains", func(p *Props) { p.Auth.AllowedEmailDomains = []string{"example.com"} }, `auth.allowedEmailDomains = ["example.com"]: only used with signUp "domains" (signUp is "open")`},
+		{"email domain", func(p *Props) {
+			p.Auth = AuthSettings{SignUp: SignUpDomains, AllowedEmailDomains: []string{"@example.com"}, MFA: MFAOff}
+		}, `auth.allowedEmailDomains[0] = "@example.com": must be a lowercase domain name`},
+		{"email domain twice", func(p *Props) {
+			p.Auth = AuthSettings{SignUp: SignUpDomains, AllowedEmailDomains: []string{"example.com", "example.com"}, MFA: MFAOff}
+		}, `auth.allowedEmailDomains[1] = "example.com": is listed twice`},
+		{"too many domains", func(p *Props) {
+			p.Auth = AuthSettings{SignUp: SignUpDomains, MFA: MFAOff}
+			for i := range 51 {
+				p.Auth.AllowedEmailDomains = append(p.Auth.AllowedEmailDomains, fmt.Sprintf("d%d.example.com", i))
+			}
+		}, "auth.allowedEmailDomains = 51: domains: must be at most 50"},
+		{"mfa", func(p *Props) { p.Auth.MFA = "totp" }, `auth.mfa = "totp": must be one of ["off" "optional" "on"]`},
+		{"pre sign-up lambda", func(p *Props) {
+			p.Auth = AuthSettings{SignUp: SignUpDomains, AllowedEmailDomains: []string{"example.com"}, MFA: MFAOff}
+		}, `PreSignUpLambda = "": is required with auth.signUp "domains"`},
 		{"ssl policy", func(p *Props) { p.SSLPolicy = "ELBSecurityPolicy-2016-08" }, `SSLPolicy = "ELBSecurityPolicy-2016-08"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -377,9 +377,11 @@ func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
 			{
 				// To learn that the service deploys another task definition
 				// (a rollout) and give up protection after a drain.
-				Sid:       jsii.String("ReadOwnService"),
-				Actions:   jsii.Strings("ecs:DescribeServices"),
-				Resources: jsii.Strings(*cdktf.Fn_Replace(jsii.String(p.ClusterARN), jsii.String(":cluster/"), jsii.String(":service/")) + "/" + p.serviceName),
+				Sid:     jsii.String("ReadOwnService"),
+				Actions: jsii.Strings("ecs:DescribeServices"),
+				// The plain name: the service depends on this policy, so a
+				// reference to it would be a cycle Terraform refuses.
+				Resources: jsii.Strings(*cdktf.Fn_Replace(jsii.String(p.ClusterARN), jsii.String(":cluster/"), jsii.String(":service/")) + "/" + p.Service.Name()),
 			},
 		},
 	})

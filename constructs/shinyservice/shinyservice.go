@@ -36,6 +36,10 @@ type Container struct {
 	Port int
 	// Environment variables of the container. Default: none.
 	Environment map[string]string
+	// Secrets are environment variables ECS reads at start (name →
+	// valueFrom: a Secrets Manager or SSM ARN, see Secret.ValueFrom). The
+	// execution role must be granted them (GrantExecution). Default: none.
+	Secrets map[string]string
 	// DependsOnHealthy names containers that must be HEALTHY before this one starts. Default: none.
 	DependsOnHealthy []string
 	// HealthCheck is the container health check command (CMD form). Default: none.
@@ -91,6 +95,10 @@ type Props struct {
 	StickinessDuration time.Duration
 	// LogRetentionDays of the service's log group. Default: cwlogs.DefaultRetentionDays.
 	LogRetentionDays int
+	// EnableExec turns on ECS Exec (aws ecs execute-command: a shell in a
+	// running container) and lets the task role open its SSM channels.
+	// Default: false, no shell.
+	EnableExec bool
 }
 
 // ShinyService is what NewShinyService created.
@@ -105,8 +113,11 @@ type ShinyService struct {
 	// TaskRole has no permissions of its own; GrantTask adds what the
 	// containers call (e.g. sessionscaling's AgentPolicy).
 	TaskRole iamrole.IamRole
+	// ExecPolicy lets the task role open ECS Exec's SSM channels; nil unless EnableExec.
+	ExecPolicy iamrolepolicy.IamRolePolicy
 
 	port int
+	name string
 }
 
 func (p *Props) defaults() {
@@ -135,7 +146,7 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 	}
 	ns := constructs.NewConstruct(scope, jsii.String(id))
 	name := props.FullName()
-	s := &ShinyService{port: props.container(props.TargetContainer).Port}
+	s := &ShinyService{port: props.container(props.TargetContainer).Port, name: name}
 
 	s.LogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(ns, jsii.String("LogGroup"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
 		Name:            jsii.String("/ecs/" + name),
@@ -276,6 +287,7 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 			SecurityGroups: jsii.Strings(*s.SecurityGroup.Id()),
 			AssignPublicIp: jsii.Bool(props.AssignPublicIP),
 		},
+		EnableExecuteCommand: enableExec(props.EnableExec),
 		LoadBalancer: []*ecsservice.EcsServiceLoadBalancer{{
 			TargetGroupArn: s.TargetGroup.Arn(),
 			ContainerName:  jsii.String(target.Name),
@@ -284,7 +296,34 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 		// Its tasks need the execution role's policy from the first image pull.
 		DependsOn: &[]cdktf.ITerraformDependable{s.ExecutionPolicy},
 	})
+	if props.EnableExec {
+		s.ExecPolicy = s.GrantTask(ns, "ExecPolicy", "ecs-exec", ExecChannelsPolicy(ns, "ExecPolicyDocument"))
+	}
 	return s, nil
+}
+
+// enableExec is enable_execute_command: set only when on, so services
+// without ECS Exec synthesize as before (the provider's default is off).
+func enableExec(on bool) *bool {
+	if !on {
+		return nil
+	}
+	return jsii.Bool(true)
+}
+
+// ExecChannels are the SSM Session Manager channel actions the ECS Exec
+// agent in a task calls; they have no resource type.
+var ExecChannels = []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"}
+
+// ExecChannelsPolicy lets a task's ECS Exec agent open its SSM channels.
+func ExecChannelsPolicy(scope constructs.Construct, id string) dataawsiampolicydocument.DataAwsIamPolicyDocument {
+	return dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String(id), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
+			Sid:       jsii.String("EcsExecChannels"),
+			Actions:   jsii.Strings(ExecChannels...),
+			Resources: jsii.Strings("*"), // ssmmessages has no resource type
+		}},
+	})
 }
 
 // FullName is NamePrefix-Name: the name of the ECS service, the task
@@ -301,6 +340,11 @@ func (p Props) loadBalancingAlgorithm() string {
 	}
 	return "round_robin"
 }
+
+// Name is the ECS service's name as a plain string (Props.FullName): a
+// policy the service depends on (GrantTask) names the service with it, where
+// a reference to Service.Name would make a dependency cycle.
+func (s *ShinyService) Name() string { return s.name }
 
 // Port is the port the target group sends traffic to.
 func (s *ShinyService) Port() int { return s.port }
@@ -327,6 +371,18 @@ func (s *ShinyService) DependOn(deps ...cdktf.TerraformResource) {
 func (s *ShinyService) GrantTask(scope constructs.Construct, id, name string, doc dataawsiampolicydocument.DataAwsIamPolicyDocument) iamrolepolicy.IamRolePolicy {
 	policy := iamrolepolicy.NewIamRolePolicy(scope, jsii.String(id), &iamrolepolicy.IamRolePolicyConfig{
 		Name: jsii.String(name), Role: s.TaskRole.Name(), Policy: doc.Json(),
+	})
+	s.DependOn(policy)
+	return policy
+}
+
+// GrantExecution lets ECS do what doc allows while it starts the task
+// (e.g. read the containers' secrets: AppSettings.ReadSecretsPolicy): an
+// inline policy named name on the execution role, created under scope as
+// id. The service starts only once the policy exists.
+func (s *ShinyService) GrantExecution(scope constructs.Construct, id, name string, doc dataawsiampolicydocument.DataAwsIamPolicyDocument) iamrolepolicy.IamRolePolicy {
+	policy := iamrolepolicy.NewIamRolePolicy(scope, jsii.String(id), &iamrolepolicy.IamRolePolicyConfig{
+		Name: jsii.String(name), Role: s.ExecutionRole.Name(), Policy: doc.Json(),
 	})
 	s.DependOn(policy)
 	return policy
@@ -366,6 +422,13 @@ func (p Props) containerDefinitions(logGroup string) (string, error) {
 					"awslogs-stream-prefix": c.Name,
 				},
 			},
+		}
+		if len(c.Secrets) > 0 {
+			var secrets []map[string]string
+			for _, k := range slices.Sorted(maps.Keys(c.Secrets)) {
+				secrets = append(secrets, map[string]string{"name": k, "valueFrom": c.Secrets[k]})
+			}
+			d["secrets"] = secrets
 		}
 		if c.Port > 0 {
 			d["portMappings"] = []map[string]any{{"containerPort": c.Port, "protocol": "tcp"}}

@@ -180,7 +180,15 @@ func Port(getenv func(string) string) (int, error) {
 
 // parsePort accepts 1-65535 in canonical decimal: digits only, no leading zero.
 func parsePort(s string) (int, bool) {
-	if s == "" || len(s) > 5 || s[0] == '0' {
+	n, ok := ParseDecimal(s, 65535)
+	return n, ok && n > 0
+}
+
+// ParseDecimal accepts canonical decimal numbers from 0 to max: digits only,
+// no sign, no leading zero, so exactly one spelling per number is accepted
+// (strconv.Atoi would also take "+80" and "080").
+func ParseDecimal(s string, max int) (int, bool) {
+	if s == "" || len(s) > len(strconv.Itoa(max)) || (len(s) > 1 && s[0] == '0') {
 		return 0, false
 	}
 	n := 0
@@ -190,7 +198,7 @@ func parsePort(s string) (int, bool) {
 		}
 		n = n*10 + int(s[i]-'0')
 	}
-	return n, n <= 65535
+	return n, n <= max
 }
 
 // ListenHost reads and validates only EnvListenHost: "" (all interfaces)

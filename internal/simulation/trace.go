@@ -55,7 +55,6 @@ func ReadCSV(name string, r io.Reader, start time.Time) (Trace, error) {
 	if len(header) != 2 || strings.TrimSpace(header[0]) != "start" || strings.TrimSpace(header[1]) != "end" {
 		return Trace{}, fmt.Errorf("%s: line 1: header %q: must be \"start,end\"", name, strings.Join(header, ","))
 	}
-	type span struct{ start, end time.Time }
 	var spans []span
 	kind := ""
 	for {
@@ -102,22 +101,34 @@ func ReadCSV(name string, r io.Reader, start time.Time) (Trace, error) {
 	if len(spans) == 0 {
 		return Trace{}, fmt.Errorf("%s: no sessions after the header", name)
 	}
-	t0 := start
 	if kind == "rfc3339" {
-		t0 = spans[0].start
-		for _, s := range spans {
-			if s.start.Before(t0) {
-				t0 = s.start
-			}
-		}
-		t0 = t0.Truncate(time.Minute)
+		return fromSpans(name, spans, earliestMinute(spans)), nil
 	}
+	return fromSpans(name, spans, start), nil
+}
+
+// span is one session's start and end as a trace file gives them.
+type span struct{ start, end time.Time }
+
+// earliestMinute is the start of the minute of the earliest span.
+func earliestMinute(spans []span) time.Time {
+	t0 := spans[0].start
+	for _, s := range spans {
+		if s.start.Before(t0) {
+			t0 = s.start
+		}
+	}
+	return t0.Truncate(time.Minute)
+}
+
+// fromSpans is the trace of spans, timed from t0.
+func fromSpans(name string, spans []span, t0 time.Time) Trace {
 	tr := Trace{Name: name, Start: t0}
 	for _, s := range spans {
 		tr.Sessions = append(tr.Sessions, Session{Start: s.start.Sub(t0), End: s.end.Sub(t0)})
 	}
 	sortSessions(tr.Sessions)
-	return tr, nil
+	return tr
 }
 
 func sortSessions(ss []Session) {
@@ -147,7 +158,7 @@ func ReadALBLog(name string, r io.Reader) (Trace, error) {
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	type span struct{ start, end time.Time }
+
 	var spans []span
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
@@ -183,19 +194,7 @@ func ReadALBLog(name string, r io.Reader) (Trace, error) {
 	if len(spans) == 0 {
 		return Trace{}, fmt.Errorf("%s: no ws or wss entries (websocket sessions) in the log", name)
 	}
-	t0 := spans[0].start
-	for _, s := range spans {
-		if s.start.Before(t0) {
-			t0 = s.start
-		}
-	}
-	t0 = t0.Truncate(time.Minute)
-	tr := Trace{Name: name, Start: t0}
-	for _, s := range spans {
-		tr.Sessions = append(tr.Sessions, Session{Start: s.start.Sub(t0), End: s.end.Sub(t0)})
-	}
-	sortSessions(tr.Sessions)
-	return tr, nil
+	return fromSpans(name, spans, earliestMinute(spans)), nil
 }
 
 // splitLogFields splits an access log entry on spaces, keeping quoted
