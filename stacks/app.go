@@ -16,9 +16,12 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ecscluster"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/shinyfargate/shiny-cdktf/constructs/accesslogs"
+	"github.com/shinyfargate/shiny-cdktf/constructs/alerts"
 	"github.com/shinyfargate/shiny-cdktf/constructs/cognitoauthalb"
 	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/constructs/waf"
 	"github.com/shinyfargate/shiny-cdktf/internal/lambdabuild"
 	"github.com/shinyfargate/shiny-cdktf/internal/logoutconfig"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
@@ -83,6 +86,56 @@ type AppStack struct {
 	Shiny   *shinyservice.ShinyService
 	Logout  *shinyservice.ShinyService
 	Scaling *sessionscaling.SessionScaling
+	// AccessLogs, WAF and Alerts are nil unless turned on in cfg.
+	AccessLogs *accesslogs.AccessLogs
+	WAF        *waf.WAF
+	Alerts     *alerts.Alerts
+}
+
+// edge adds what guards and records the ALB's traffic, when turned on:
+// the access and connection logs, and the web application firewall.
+func (s *AppStack) edge(cfg Config) error {
+	var err error
+	if cfg.AccessLogs.Enabled {
+		if s.AccessLogs, err = accesslogs.NewAccessLogs(s.Stack, "access-logs", accesslogs.Props{
+			Settings: cfg.AccessLogs, NamePrefix: cfg.NamePrefix, Region: cfg.Region, AllowDeletion: cfg.AllowDeletion,
+		}); err != nil {
+			return err
+		}
+		l := s.AccessLogs
+		if l.Policy != nil {
+			s.ALB.LogTo(l.BucketName, l.AccessPrefix, l.ConnectionPrefix, l.Policy)
+		} else {
+			s.ALB.LogTo(l.BucketName, l.AccessPrefix, l.ConnectionPrefix)
+		}
+	}
+	if cfg.WAF.Enabled {
+		if s.WAF, err = waf.NewWAF(s.Stack, "waf", waf.Props{
+			Settings: cfg.WAF, NamePrefix: cfg.NamePrefix, LoadBalancerARN: *s.ALB.LoadBalancer.Arn(),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// alerts adds the alarms and their topic, when turned on; the scaling's
+// observation alarm on missing session data notifies the topic too.
+func (s *AppStack) alerts(cfg Config) error {
+	if !cfg.Alerts.Enabled {
+		return nil
+	}
+	var err error
+	if s.Alerts, err = alerts.NewAlerts(s.Stack, "alerts", alerts.Props{
+		Settings: cfg.Alerts, NamePrefix: cfg.NamePrefix,
+		LoadBalancerARNSuffix: *s.ALB.LoadBalancer.ArnSuffix(), TargetGroupARNSuffix: *s.Shiny.TargetGroup.ArnSuffix(),
+		ClusterName: *s.Cluster.Name(), ServiceName: *s.Shiny.Service.Name(),
+		FunctionName: *s.Scaling.Function.FunctionName(), Scaling: cfg.Scaling,
+	}); err != nil {
+		return err
+	}
+	s.Scaling.AlarmsTo(s.Alerts.TopicARN)
+	return nil
 }
 
 // NewAppStack builds the app stack for cfg.
@@ -120,10 +173,19 @@ func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppSta
 	if doc := cfg.Shiny.ReadSecretsPolicy(s.Shiny.ExecutionRole, "ReadSecretsDocument"); doc != nil {
 		s.Shiny.GrantExecution(s.Shiny.ExecutionRole, "ReadSecretsPolicy", "read-app-secrets", doc)
 	}
+	if err := s.edge(cfg); err != nil {
+		return nil, err
+	}
 	scaling := ScalingProps(cfg)
 	scaling.ClusterName, scaling.ClusterARN, scaling.Service = *s.Cluster.Name(), *s.Cluster.Arn(), s.Shiny
 	scaling.Lambda, scaling.LoadBalancerARNSuffix = assets.SessionMetric, *s.ALB.LoadBalancer.ArnSuffix()
+	if s.WAF != nil {
+		scaling.Widgets = append(scaling.Widgets, s.WAF.DashboardWidget(cfg.Region))
+	}
 	if s.Scaling, err = sessionscaling.NewSessionScaling(s.Stack, "scaling", scaling); err != nil {
+		return nil, err
+	}
+	if err := s.alerts(cfg); err != nil {
 		return nil, err
 	}
 	s.outputs(cfg)

@@ -10,9 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/shinyfargate/shiny-cdktf/constructs/accesslogs"
+	"github.com/shinyfargate/shiny-cdktf/constructs/alerts"
 	"github.com/shinyfargate/shiny-cdktf/constructs/cognitoauthalb"
 	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/constructs/waf"
 	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
@@ -84,6 +87,12 @@ type Config struct {
 	Sessions SessionSettings `json:"sessions"`
 	// LogRetentionDays is how long CloudWatch keeps logs.
 	LogRetentionDays int `json:"logRetentionDays"`
+	// Alerts notify people (SNS) when the app fails or runs out of capacity.
+	Alerts alerts.Settings `json:"alerts"`
+	// AccessLogs keep the ALB's access and connection logs in S3 (who reached the app).
+	AccessLogs accesslogs.Settings `json:"accessLogs"`
+	// WAF puts an AWS WAF web ACL (managed rules and a rate limit) in front of the ALB.
+	WAF waf.Settings `json:"waf"`
 	// Tags are added to every resource (with Project, Environment and ManagedBy).
 	Tags map[string]string `json:"tags"`
 	// Backend is where Terraform keeps state.
@@ -194,6 +203,9 @@ func DefaultConfig(name string) Config {
 			MaxPerUser:         sessionmodel.MaxSessionsPerUser.Default,
 		},
 		LogRetentionDays: cwlogs.DefaultRetentionDays,
+		Alerts:           alerts.DefaultSettings(),
+		AccessLogs:       accesslogs.DefaultSettings(),
+		WAF:              waf.DefaultSettings(),
 		Tags:             map[string]string{},
 		Backend:          Backend{Type: BackendLocal, KeyPrefix: "shiny"},
 	}

@@ -129,6 +129,22 @@ func TestValidationRules(t *testing.T) {
 		{"tag reserved", func(c *Config) { c.Tags = map[string]string{"aws:owner": "x"} }, "tags.aws:owner"},
 		{"tag managed", func(c *Config) { c.Tags = map[string]string{"Project": "x"} }, "tags.Project"},
 		{"tag managed by", func(c *Config) { c.Tags = map[string]string{"ManagedBy": "me"} }, "tags.ManagedBy"},
+		{"alerts email without alerts", func(c *Config) { c.Alerts.Email = "ops@example.com" }, `alerts.email = "ops@example.com": is only used with alerts.enabled true`},
+		{"alerts topic without alerts", func(c *Config) { c.Alerts.TopicARN = "arn:aws:sns:us-east-1:123456789012:ops" }, `alerts.topicArn = "arn:aws:sns:us-east-1:123456789012:ops": is only used with alerts.enabled true`},
+		{"alerts email", func(c *Config) { c.Alerts.Enabled, c.Alerts.Email = true, "ops at example.com" }, `alerts.email = "ops at example.com": must be an email address`},
+		{"alerts topic arn", func(c *Config) { c.Alerts.Enabled, c.Alerts.TopicARN = true, "arn:aws:sqs:us-east-1:123456789012:q" }, `alerts.topicArn = "arn:aws:sqs:us-east-1:123456789012:q": must be the ARN of a standard SNS topic`},
+		{"alerts fifo topic", func(c *Config) {
+			c.Alerts.Enabled, c.Alerts.TopicARN = true, "arn:aws:sns:us-east-1:123456789012:ops.fifo"
+		}, `alerts.topicArn = "arn:aws:sns:us-east-1:123456789012:ops.fifo"`},
+		{"alerts topic region", func(c *Config) { c.Alerts.Enabled, c.Alerts.TopicARN = true, "arn:aws:sns:eu-west-1:123456789012:ops" }, `alerts.topicArn = "arn:aws:sns:eu-west-1:123456789012:ops": must be a topic in the stack's region us-east-1`},
+		{"alerts topic and email", func(c *Config) {
+			c.Alerts.Enabled, c.Alerts.TopicARN, c.Alerts.Email = true, "arn:aws:sns:us-east-1:123456789012:ops", "ops@example.com"
+		}, `alerts.email = "ops@example.com": must be empty with alerts.topicArn`},
+		{"alerts 5xx threshold", func(c *Config) { c.Alerts.ALB5xxPer5Minutes = 0 }, "alerts.alb5xxPer5Minutes = 0: must be from 1 to 100000"},
+		{"access logs bucket without logs", func(c *Config) { c.AccessLogs.Bucket = "audit" }, `accessLogs.bucket = "audit": is only used with accessLogs.enabled true`},
+		{"access logs bucket", func(c *Config) { c.AccessLogs.Enabled, c.AccessLogs.Bucket = true, "Audit_Logs" }, `accessLogs.bucket = "Audit_Logs": must be empty (the stack creates a bucket) or an S3 bucket name`},
+		{"access logs retention", func(c *Config) { c.AccessLogs.RetentionDays = 0 }, "accessLogs.retentionDays = 0: must be from 1 to 3650"},
+		{"waf rate", func(c *Config) { c.WAF.RequestsPer5Minutes = 50 }, "waf.requestsPer5Minutes = 50: must be from 100 to 2000000000"},
 		{"backend local lock table", func(c *Config) { c.Backend.DynamoDBTable = "locks" }, `backend.dynamodbTable = "locks": only used with backend.type "s3"`},
 		{"tag value", func(c *Config) { c.Tags = map[string]string{"Team": strings.Repeat("x", 300)} }, "tags.Team"},
 		{"backend type", func(c *Config) { c.Backend.Type = "gcs" }, `backend.type = "gcs"`},

@@ -19,6 +19,9 @@ const (
 	OutputScalingAlarmNames  = "scaling_alarm_names"
 	OutputScalingPolicyNames = "scaling_policy_names"
 	OutputCertificateRecords = "certificate_validation_records"
+	OutputAlertsTopicARN     = "alerts_topic_arn"
+	OutputAccessLogsBucket   = "access_logs_bucket"
+	OutputWebACLARN          = "web_acl_arn"
 )
 
 func (s *AppStack) outputs(cfg Config) {
@@ -48,6 +51,15 @@ func (s *AppStack) outputs(cfg Config) {
 	}
 	output(st, OutputScalingAlarmNames, "CloudWatch alarms that drive the scaling policies (scale out, scale in); empty with CPU target tracking", alarms)
 	output(st, OutputScalingPolicyNames, "Application Auto Scaling policies of the Shiny service", policies)
+	if s.Alerts != nil {
+		output(st, OutputAlertsTopicARN, "SNS topic the alarms notify; subscribe more endpoints to it (with alerts.enabled)", s.Alerts.TopicARN)
+	}
+	if s.AccessLogs != nil {
+		output(st, OutputAccessLogsBucket, "S3 bucket of the ALB's access and connection logs (with accessLogs.enabled)", s.AccessLogs.BucketName)
+	}
+	if s.WAF != nil {
+		output(st, OutputWebACLARN, "AWS WAF web ACL in front of the ALB (with waf.enabled)", s.WAF.WebACL.Arn())
+	}
 	if cfg.HostedZoneID == "" {
 		output(st, OutputCertificateRecords, "Create these DNS records to validate the certificate (no hosted zone configured)", s.ALB.Certificate.DomainValidationOptions())
 	}

@@ -18,7 +18,6 @@ var (
 	vpcIDRE      = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
 	subnetIDRE   = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
 	imageTagRE   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	bucketRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	keyPrefixRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
 )
 
@@ -92,6 +91,16 @@ func (c Config) Validate() error {
 			p.Add("tags."+k, v, "a tag value must be at most 256 characters")
 		}
 	}
+	alertsP, logsP, wafP := check.New("alerts."), check.New("accessLogs."), check.New("waf.")
+	alertsP.Include(c.Alerts.Validate())
+	if parts := strings.Split(c.Alerts.TopicARN, ":"); len(parts) > 3 && parts[3] != c.Region {
+		alertsP.Add("topicArn", c.Alerts.TopicARN, fmt.Sprintf("must be a topic in the stack's region %s (CloudWatch alarms notify topics of their own region only)", c.Region))
+	}
+	logsP.Include(c.AccessLogs.Validate())
+	wafP.Include(c.WAF.Validate())
+	for _, sub := range []*check.Problems{alertsP, logsP, wafP} {
+		p.Include(sub.Err())
+	}
 	backend := check.New("backend.")
 	c.Backend.validate(backend)
 	p.Include(backend.Err())
@@ -108,7 +117,7 @@ func (b Backend) validate(p *check.Problems) {
 			p.Add("dynamodbTable", b.DynamoDBTable, fmt.Sprintf("only used with backend.type %q; set the type or remove it", BackendS3))
 		}
 	case BackendS3:
-		if !bucketRE.MatchString(b.Bucket) {
+		if !awsid.ValidBucketName(b.Bucket) {
 			p.Add("bucket", b.Bucket, "with backend.type s3, must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")
 		}
 		if b.DynamoDBTable != "" {

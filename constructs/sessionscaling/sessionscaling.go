@@ -162,6 +162,9 @@ type Props struct {
 	LogRetentionDays int
 	// LoadBalancerARNSuffix, for the dashboard's 5xx graph. Optional.
 	LoadBalancerARNSuffix string
+	// Widgets are more dashboard widgets (entries of a CloudWatch dashboard
+	// body's "widgets"), placed below the construct's own. Default: none.
+	Widgets []map[string]any
 
 	serviceName string // of Service, once constructed
 }
@@ -374,8 +377,8 @@ func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
 			{
 				// To learn that the service deploys another task definition
 				// (a rollout) and give up protection after a drain.
-				Sid:       jsii.String("ReadOwnService"),
-				Actions:   jsii.Strings("ecs:DescribeServices"),
+				Sid:     jsii.String("ReadOwnService"),
+				Actions: jsii.Strings("ecs:DescribeServices"),
 				// The plain name: the service depends on this policy, so a
 				// reference to it would be a cycle Terraform refuses.
 				Resources: jsii.Strings(*cdktf.Fn_Replace(jsii.String(p.ClusterARN), jsii.String(":cluster/"), jsii.String(":service/")) + "/" + p.Service.Name()),
@@ -534,6 +537,14 @@ func (s *SessionScaling) resourceAlarms(ns constructs.Construct, p Props) {
 	})
 }
 
+// AlarmsTo makes the observation alarm SessionDataAlarm notify topicARN
+// when it fires and when it clears (the scaling alarms act on policies,
+// and the CPU and memory alarms stay observation only).
+func (s *SessionScaling) AlarmsTo(topicARN string) {
+	s.SessionDataAlarm.SetAlarmActions(jsii.Strings(topicARN))
+	s.SessionDataAlarm.SetOkActions(jsii.Strings(topicARN))
+}
+
 func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 	sess := func(metric string) []any {
 		return []any{sessionmodel.MetricNamespace, metric, sessionmodel.DimensionCluster, p.ClusterName, sessionmodel.DimensionService, p.serviceName}
@@ -563,6 +574,7 @@ func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 		metrics = append(metrics, append(lbm("HTTPCode_Target_5XX_Count"), "TargetGroup", *p.Service.TargetGroup.ArnSuffix()))
 		widgets = append(widgets, widget(12, 6, "ALB 5xx", metrics, "Sum"))
 	}
+	widgets = append(widgets, p.Widgets...)
 	body, err := json.Marshal(map[string]any{"widgets": widgets})
 	if err != nil {
 		return err

@@ -117,3 +117,20 @@ func TestStepRenderedFromPolicy(t *testing.T) {
 		},
 	})
 }
+
+// AlarmsTo sends the session-data alarm (only) to a topic, firing and clearing.
+func TestAlarmsTo(t *testing.T) {
+	topic := "arn:aws:sns:us-east-1:123456789012:ops"
+	s, _ := synth(t, func(*Props) {})
+	s.AlarmsTo(topic)
+	out := synthtest.SynthStack(t, cdktf.TerraformStack_Of(s.SessionDataAlarm))
+	out.HasResource(t, "aws_cloudwatch_metric_alarm", map[string]any{
+		"alarm_name": "shiny-test-session-data-missing", "alarm_actions": []any{topic}, "ok_actions": []any{topic},
+	})
+	out.HasResource(t, "aws_cloudwatch_metric_alarm", map[string]any{"alarm_name": "shiny-test-CPUUtilization"})
+	for _, a := range out.Resources("aws_cloudwatch_metric_alarm") {
+		if a["alarm_name"] == "shiny-test-CPUUtilization" && a["alarm_actions"] != nil {
+			t.Errorf("the CPU alarm got actions: %v", a["alarm_actions"])
+		}
+	}
+}

@@ -114,3 +114,15 @@ func CheckCognitoDomainPrefix(s string) error {
 	}
 	return nil
 }
+
+// bucketNameRE: S3 general purpose bucket names are 3-63 lowercase letters,
+// digits, dots and hyphens, starting and ending with a letter or digit.
+var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// ValidBucketName reports whether s is an S3 bucket name (3-63 lowercase
+// letters, digits, dots and hyphens; no "..", not an IP address).
+func ValidBucketName(s string) bool {
+	return bucketNameRE.MatchString(s) && !strings.Contains(s, "..") && !ipLikeRE.MatchString(s)
+}
+
+var ipLikeRE = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)

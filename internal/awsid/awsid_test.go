@@ -116,3 +116,14 @@ func TestCognitoDomainPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestValidBucketName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"audit-logs": true, "a.b.c": true, "abc": true,
+		"ab": false, "Audit": false, "a..b": false, "-abc": false, "abc-": false, "192.168.1.1": false, "a_b": false,
+	} {
+		if got := ValidBucketName(name); got != want {
+			t.Errorf("ValidBucketName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

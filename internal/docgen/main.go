@@ -218,10 +218,12 @@ func (fc fieldComments) load(pkgPath string) error {
 }
 
 // outputsTable lists both stacks' outputs with their descriptions, from a
-// synthesis of the default environment.
+// synthesis of the default environment with the optional features on (their
+// outputs say when they exist).
 func outputsTable() (string, error) {
 	defer jsii.Close()
 	cfg := stacks.DefaultConfig(stacks.DefaultEnvironment)
+	cfg.Alerts.Enabled, cfg.AccessLogs.Enabled, cfg.WAF.Enabled = true, true, true
 	assets, err := stacks.BuildAssets(".cache")
 	if err != nil {
 		return "", err
