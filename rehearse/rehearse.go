@@ -163,7 +163,7 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 		return rep, err
 	}
 
-	r.step("turn on the production settings and deploy again: own VPC with private task subnets (replaces the target groups and security groups), sign-up by domain with MFA, an app setting and a secret")
+	r.step("turn on the production settings and deploy again: own VPC with private task subnets (replaces the target groups and security groups), sign-up by domain with MFA, an app setting and a secret, alerts, access logs, the WAF")
 	if err := r.moveToProduction(ctx, clients, configDir); err != nil {
 		return rep, err
 	}

@@ -24,7 +24,8 @@ import (
 //     security groups; with fixed names and destroy-before-create the deploy
 //     would fail (ResourceInUse: the listener still uses the old group);
 //   - sign-up limited to a domain (the pre-sign-up Lambda) with optional MFA;
-//   - an app setting and a secret (an SSM parameter created here first).
+//   - an app setting and a secret (an SSM parameter created here first);
+//   - alerts by email, ALB access logs to a bucket of the stack's, the WAF.
 //
 // The settings go into a copy of the environment's file in a scratch config
 // folder, read through SHINY_CONFIG_DIR.
@@ -59,12 +60,15 @@ func (r *rehearsal) moveToProduction(ctx context.Context, cl clients, configDir 
 			"environment": map[string]string{"APP_MODE": "rehearsal"},
 			"secrets":     map[string]any{"API_KEY": map[string]string{"arn": paramARN}},
 		},
+		"alerts":     map[string]any{"enabled": true, "email": "ops@example.com"},
+		"accessLogs": map[string]any{"enabled": true},
+		"waf":        map[string]any{"enabled": true},
 	}
 	dir := filepath.Join(r.work, "config")
 	if err := writeEnvironment(configDir, dir, r.cfg.Environment, settings); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.out, "   vpcId %s, subnetIds %v, taskSubnetIds %v, sign-up by domain, MFA optional, a secret\n", aws.ToString(vpc.Vpc.VpcId), subnets[:2], subnets[2:])
+	fmt.Fprintf(r.out, "   vpcId %s, subnetIds %v, taskSubnetIds %v, sign-up by domain, MFA optional, a secret, alerts, access logs, WAF\n", aws.ToString(vpc.Vpc.VpcId), subnets[:2], subnets[2:])
 	r.env = append(r.env, stacks.EnvVarConfigDir+"="+dir)
 	if _, err := r.cmd(ctx, r.root, "go", "run", "."); err != nil {
 		return err
