@@ -75,11 +75,15 @@ type variation struct {
 // setting or assumption changes, always measured against the environment's
 // own scale-out threshold, so a team can see which choice matters.
 func sensitivity(md *bytes.Buffer, env sessionscaling.Props, o options) error {
+	other := simulation.LeastOutstandingRequests // the algorithm not deployed
+	if o.model.Algorithm == simulation.LeastOutstandingRequests {
+		other = simulation.RoundRobin
+	}
 	vars := []variation{
 		{name: "deployed (as configured)"},
 		{name: fmt.Sprintf("scale out above %d (2/3 of the threshold)", env.ScaleOutAbove*2/3), props: func(p *sessionscaling.Props) { p.ScaleOutAbove = env.ScaleOutAbove * 2 / 3 }},
-		{name: "ALB least outstanding requests", model: func(m *simulation.Model) { m.Algorithm = simulation.LeastOutstandingRequests }},
-		{name: "both of the above", props: func(p *sessionscaling.Props) { p.ScaleOutAbove = env.ScaleOutAbove * 2 / 3 }, model: func(m *simulation.Model) { m.Algorithm = simulation.LeastOutstandingRequests }},
+		{name: "ALB " + other + " instead", model: func(m *simulation.Model) { m.Algorithm = other }},
+		{name: "both of the above", props: func(p *sessionscaling.Props) { p.ScaleOutAbove = env.ScaleOutAbove * 2 / 3 }, model: func(m *simulation.Model) { m.Algorithm = other }},
 		{name: "tasks serve after 60s", model: func(m *simulation.Model) { m.StartDelay = time.Minute }},
 		{name: "tasks serve after 180s", model: func(m *simulation.Model) { m.StartDelay = 3 * time.Minute }},
 		{name: "no scale-in protection", model: func(m *simulation.Model) { m.NoProtection = true }},

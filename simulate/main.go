@@ -61,7 +61,7 @@ func parse(args []string) (options, error) {
 	fs.StringVar(&o.docs, "docs", "", "write every built-in scenario's plot and a results table (results.md) to this folder")
 	fs.StringVar(&o.configDir, "config", "config", "the folder of environment files (config/NAME.json)")
 	fs.DurationVar(&o.model.StartDelay, "start-delay", 90*time.Second, "from task launch until the ALB routes to it")
-	fs.StringVar(&o.model.Algorithm, "algorithm", simulation.RoundRobin, "the target group's routing algorithm: round_robin or least_outstanding_requests")
+	fs.StringVar(&o.model.Algorithm, "algorithm", stacks.ShinyRoutingAlgorithm, "the target group's routing algorithm: round_robin or least_outstanding_requests (default: what the app stack deploys)")
 	fs.DurationVar(&o.lead, "lead", 5*time.Minute, "how long before the hour the scheduled policy raises the minimum")
 	start := fs.String("start", simulation.DefaultStart.Format(time.RFC3339), "the wall-clock time of second 0 of a CSV trace given in seconds")
 	if err := fs.Parse(args); err != nil {

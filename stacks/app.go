@@ -27,6 +27,12 @@ import (
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
+// ShinyRoutingAlgorithm routes new Shiny sessions. A websocket is routed once
+// and stays (stickiness); least outstanding requests sends new sessions away
+// from busy tasks. The simulator (which models this value) shows it never
+// worse than round robin on the built-in scenarios (docs/simulate/results.md).
+const ShinyRoutingAlgorithm = shinyservice.AlgorithmLeastOutstandingRequests
+
 // LogoutPort is the port the logout server listens on.
 const LogoutPort = logoutconfig.DefaultPort
 
@@ -256,11 +262,7 @@ func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
 	p.TargetContainer = "session-agent"
 	p.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
 	p.StickinessDuration = 24 * time.Hour
-	// A websocket is routed once and stays (stickiness); least outstanding
-	// requests sends new sessions away from busy tasks. The simulator shows
-	// it never worse than round robin on the built-in scenarios
-	// (docs/simulate/results.md).
-	p.LeastOutstandingRequests = true
+	p.RoutingAlgorithm = ShinyRoutingAlgorithm
 	p.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
 	p.EnableExec = cfg.Shiny.EnableExec
 	agentEnv := map[string]string{

@@ -87,10 +87,10 @@ type Props struct {
 	HealthCheckGracePeriod time.Duration
 	// DeregistrationDelay lets in-flight requests finish when a task leaves. Default: 30s.
 	DeregistrationDelay time.Duration
-	// LeastOutstandingRequests routes a new request (a new websocket) to the
-	// target with the fewest requests in progress instead of round robin.
-	// Default: false, round robin.
-	LeastOutstandingRequests bool
+	// RoutingAlgorithm is how the target group picks a target for a new
+	// request (a new websocket): AlgorithmRoundRobin or
+	// AlgorithmLeastOutstandingRequests. Default: AlgorithmRoundRobin.
+	RoutingAlgorithm string
 	// StickinessDuration turns on ALB-generated cookie (lb_cookie) stickiness for that long. Default: 0, off.
 	StickinessDuration time.Duration
 	// LogRetentionDays of the service's log group. Default: cwlogs.DefaultRetentionDays.
@@ -334,11 +334,17 @@ func (p Props) FullName() string { return p.NamePrefix + "-" + p.Name }
 // allows a target group name prefix.
 func targetGroupNamePrefix(name string) string { return name[:min(len(name), 6)] }
 
+// Target group routing algorithms.
+const (
+	AlgorithmRoundRobin               = "round_robin"
+	AlgorithmLeastOutstandingRequests = "least_outstanding_requests"
+)
+
 func (p Props) loadBalancingAlgorithm() string {
-	if p.LeastOutstandingRequests {
-		return "least_outstanding_requests"
+	if p.RoutingAlgorithm == "" {
+		return AlgorithmRoundRobin
 	}
-	return "round_robin"
+	return p.RoutingAlgorithm
 }
 
 // Name is the ECS service's name as a plain string (Props.FullName): a

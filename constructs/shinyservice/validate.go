@@ -85,6 +85,9 @@ func (p Props) Validate() error {
 	if p.DeregistrationDelay < 0 || p.DeregistrationDelay > time.Hour {
 		bad("DeregistrationDelay", p.DeregistrationDelay, "must be from 0 to 3600s")
 	}
+	if p.RoutingAlgorithm != "" && p.RoutingAlgorithm != AlgorithmRoundRobin && p.RoutingAlgorithm != AlgorithmLeastOutstandingRequests {
+		bad("RoutingAlgorithm", p.RoutingAlgorithm, fmt.Sprintf("must be %q or %q", AlgorithmRoundRobin, AlgorithmLeastOutstandingRequests))
+	}
 	if p.StickinessDuration != 0 && (p.StickinessDuration < time.Second || p.StickinessDuration > 7*24*time.Hour) {
 		bad("StickinessDuration", p.StickinessDuration, "must be 0 (off) or from 1s to 7 days")
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
+	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
 	"github.com/shinyfargate/shiny-cdktf/internal/awscron"
 	"github.com/shinyfargate/shiny-cdktf/internal/metricpublisher"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
@@ -23,8 +24,8 @@ import (
 
 // Routing algorithms of an ALB target group.
 const (
-	RoundRobin               = "round_robin"
-	LeastOutstandingRequests = "least_outstanding_requests"
+	RoundRobin               = shinyservice.AlgorithmRoundRobin
+	LeastOutstandingRequests = shinyservice.AlgorithmLeastOutstandingRequests
 )
 
 // Metric sources.
