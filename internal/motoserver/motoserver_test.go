@@ -1,9 +1,17 @@
 package motoserver
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
 
 func TestStartAndStop(t *testing.T) {
@@ -21,4 +29,39 @@ func TestStartAndStop(t *testing.T) {
 		t.Fatal("moto still answers after Stop")
 	}
 	s.Stop() // second call is harmless
+}
+
+// Shim 4: CreateTargetGroup is idempotent, as on AWS: the same name and
+// settings give the existing group; other settings under that name are
+// still refused.
+func TestCreateTargetGroupIsIdempotent(t *testing.T) {
+	s := StartT(t)
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region), config.WithBaseEndpoint(s.URL),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := ec2.NewFromConfig(cfg)
+	vpc, err := ec.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb := elb.NewFromConfig(cfg)
+	create := func(port int32) (*elb.CreateTargetGroupOutput, error) {
+		return lb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
+			Name: aws.String("shiny20261201000000000000000001"), VpcId: vpc.Vpc.VpcId, Port: aws.Int32(port), Protocol: elbtypes.ProtocolEnumHttp, TargetType: elbtypes.TargetTypeEnumIp,
+		})
+	}
+	first, err := create(8080)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := create(8080)
+	if err != nil || aws.ToString(again.TargetGroups[0].TargetGroupArn) != aws.ToString(first.TargetGroups[0].TargetGroupArn) {
+		t.Fatalf("second create = %v, %v; want the same group", again, err)
+	}
+	if _, err := create(9090); err == nil || !strings.Contains(err.Error(), "DuplicateTargetGroupName") {
+		t.Fatalf("other settings under the same name: err = %v, want DuplicateTargetGroupName", err)
+	}
 }

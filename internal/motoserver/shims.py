@@ -84,5 +84,22 @@ def create_load_balancer(self, *args, **kwargs):
 
 ELBv2Backend.create_load_balancer = create_load_balancer
 
+# Gap 4: ELBv2 CreateTargetGroup is idempotent on AWS ("If you attempt to
+# create multiple target groups with the same settings, each call succeeds",
+# Elastic Load Balancing API Reference, CreateTargetGroup); moto answers
+# DuplicateTargetGroupName. The provider retries a create whose answer got
+# lost with the same generated name, so return the existing group then.
+_create_target_group = ELBv2Backend.create_target_group
+
+
+def create_target_group(self, name, **kwargs):
+    for tg in self.target_groups.values():
+        if tg.name == name and tg.vpc_id == kwargs.get("vpc_id") and str(tg.port) == str(kwargs.get("port")) and tg.protocol == kwargs.get("protocol"):
+            return tg
+    return _create_target_group(self, name, **kwargs)
+
+
+ELBv2Backend.create_target_group = create_target_group
+
 if __name__ == "__main__":
     sys.exit(main())
