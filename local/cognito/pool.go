@@ -234,9 +234,9 @@ func (p *Pool) Exchange(code, clientID, redirectURI string) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, err
 	}
-	// Cognito's refresh token is an opaque encrypted blob of about 1.7 KB;
-	// it is part of what makes the ALB's session cookie need two shards.
-	return Tokens{IDToken: idTok, AccessToken: accTok, RefreshToken: randomString(1280), UserInfo: info, Expires: exp}, nil
+	// Cognito's refresh token is an opaque encrypted blob (a JWE) of about
+	// 1.8 KB; with it the ALB's session cookie needs two shards, as on AWS.
+	return Tokens{IDToken: idTok, AccessToken: accTok, RefreshToken: randomString(1780), UserInfo: info, Expires: exp}, nil
 }
 
 // sign makes a compact ES256 JWS (unpadded base64url, as Cognito's tokens).

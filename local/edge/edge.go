@@ -279,11 +279,17 @@ func (e *Edge) forwardApp(w http.ResponseWriter, r *http.Request, s session) {
 		return
 	}
 	sub, _ := s.Claims["sub"].(string)
-	r.Header.Set("X-Amzn-Oidc-Data", data)
-	r.Header.Set("X-Amzn-Oidc-Identity", sub)
-	r.Header.Set("X-Amzn-Oidc-Accesstoken", s.AccessToken)
-	e.app[idx].ServeHTTP(w, r)
+	set := http.Header{}
+	set.Set("X-Amzn-Oidc-Data", data)
+	set.Set("X-Amzn-Oidc-Identity", sub)
+	set.Set("X-Amzn-Oidc-Accesstoken", s.AccessToken)
+	e.app[idx].ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), oidcKey{}, set)))
 }
+
+// oidcKey carries the x-amzn-oidc-* headers of a request to the proxy's
+// Rewrite, which sets them after hop-by-hop headers are removed, so a client's
+// "Connection: x-amzn-oidc-data" cannot strip them.
+type oidcKey struct{}
 
 // proxy forwards to target as the ALB does: the Host header is kept, and
 // X-Forwarded-For (client address appended), -Proto and -Port are set.
@@ -300,6 +306,11 @@ func (e *Edge) proxy(target *url.URL, modify func(*http.Response) error) *httput
 			pr.Out.Header.Set("X-Forwarded-For", client)
 			pr.Out.Header.Set("X-Forwarded-Proto", "https")
 			pr.Out.Header.Set("X-Forwarded-Port", port)
+			if set, ok := pr.In.Context().Value(oidcKey{}).(http.Header); ok {
+				for k, v := range set {
+					pr.Out.Header[k] = v
+				}
+			}
 		},
 		ModifyResponse: modify,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

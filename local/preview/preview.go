@@ -172,6 +172,7 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 		ln.Close()
 		return p, err
 	}
+	sink.line("local", "built programs go to "+p.tmp)
 	sink.line("local", "building the session sidecar and the logout server")
 	build := exec.CommandContext(ctx, "go", "build", "-o", p.tmp+string(os.PathSeparator), "./sessionagent", "./logout")
 	build.Dir = opt.Root
@@ -342,6 +343,7 @@ func (p *Preview) run(name, dir string, env []string, bin string, args ...string
 		return err
 	}
 	p.procs = append(p.procs, proc)
+	p.sink.line("local", fmt.Sprintf("started %s (pid %d)", name, proc.cmd.Process.Pid))
 	go func() {
 		<-proc.exited
 		p.fail(proc.exitError())
