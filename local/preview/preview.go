@@ -106,9 +106,9 @@ func CheckTools() error {
 		errs = append(errs, errors.New("go is not on PATH: install Go 1.26 (it builds the sidecar and the logout server)"))
 	}
 	if rscript, err := exec.LookPath("Rscript"); err != nil {
-		errs = append(errs, errors.New("Rscript is not on PATH: install R and the app's packages, e.g. on Debian/Ubuntu\n    apt-get install r-base-core r-cran-shiny r-cran-jsonlite r-cran-base64enc"))
+		errs = append(errs, errors.New("the Shiny app needs R, and Rscript is not on PATH: install R and the app's packages, e.g. on Debian/Ubuntu\n    apt-get install r-base-core r-cran-shiny r-cran-jsonlite r-cran-base64enc"))
 	} else if out, err := exec.Command(rscript, "-e", `for (p in c("shiny", "jsonlite", "base64enc")) loadNamespace(p)`).CombinedOutput(); err != nil {
-		errs = append(errs, fmt.Errorf("R lacks a package the app needs (%s): install them, e.g.\n    apt-get install r-cran-shiny r-cran-jsonlite r-cran-base64enc\n  or in R: install.packages(c(\"shiny\", \"jsonlite\", \"base64enc\"))", strings.TrimSpace(lastLine(string(out)))))
+		errs = append(errs, fmt.Errorf("the installed R lacks a package the app needs (%s): install them, e.g.\n    apt-get install r-cran-shiny r-cran-jsonlite r-cran-base64enc\n  or in R: install.packages(c(\"shiny\", \"jsonlite\", \"base64enc\"))", strings.TrimSpace(lastLine(string(out)))))
 	}
 	py := os.Getenv("MOTO_PYTHON")
 	if py == "" {
