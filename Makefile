@@ -10,8 +10,9 @@ help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 setup: ## install the cdktf CLI (npm ci) and Go modules; check terraform, the provider mirror, moto, R and Chromium (trivy comes with the first make scan)
-	npm ci --no-audit --no-fund
 	go mod download
+	@# Compile the Go programs (the stacks' bindings take minutes) while npm installs the CLI: synth and local then start at once.
+	npm ci --no-audit --no-fund & npm=$$!; go build . ./local ./sessionagent ./logout || { wait $$npm; exit 1; }; wait $$npm
 	scripts/check-tools.sh
 
 synth: ## synthesize cdktf.out/stacks/{ecr,app} for SHINY_ENV (default dev) with the cdktf CLI
