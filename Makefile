@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV_SH := source scripts/env.sh
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help setup synth test unit validate repro rehearse scan push-image local clean
+.PHONY: help setup synth test unit validate repro rehearse scan push-image clean docs lint local
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,16 +23,30 @@ PKGS = $(shell go list ./... | grep -v /node_modules/)
 
 unit: ## go vet + all Go tests (the rehearsal included)
 	go vet $(PKGS)
-	@$(ENV_SH); go test -count=1 $(PKGS) # -count=1: the rehearsal acts outside Go (moto, terraform); never reuse a cached pass
+	@$(ENV_SH); go test -count=1 -timeout 45m $(PKGS) # -count=1: the rehearsal acts outside Go (moto, terraform); never reuse a cached pass. 45m: it deploys three times
 
 validate: synth ## terraform init (provider mirror) + terraform validate of every synthesized stack
 	scripts/validate.sh
 
+docs: ## regenerate the README's settings and outputs tables from the code
+	@$(ENV_SH); go run ./internal/docgen
+
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ACTIONLINT  = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+lint: ## go.mod tidy, gofmt, staticcheck, actionlint on the sample workflow, README tables current
+	@go mod tidy -diff >/dev/null || { go mod tidy -diff; echo "go.mod/go.sum are not tidy: run go mod tidy" >&2; exit 1; }
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w on the files above" >&2; exit 1; }
+	go run $(STATICCHECK) $(PKGS)
+	go run $(ACTIONLINT) docs/github-actions-deploy.yml
+	@$(ENV_SH); go run ./internal/docgen -check
+
 repro: ## two synths from two folders must be byte-identical
 	scripts/repro.sh
 
-test: ## everything CI runs: tools check, Go tests (with the rehearsal), synth + terraform validate, reproducibility, security scan
+test: ## everything CI runs: tools check, lint, Go tests (with the rehearsal), synth + terraform validate, reproducibility, security scan
 	scripts/check-tools.sh
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) validate
 	$(MAKE) repro
@@ -52,3 +66,16 @@ push-image: ## build, tag and push every image to the ecr stack's repositories (
 
 clean: ## remove synthesized output and caches (not state files)
 	rm -rf cdktf.out .cache
+
+.PHONY: simulate simulate-docs
+
+SIM_TRACE ?= classroom
+simulate: ## replay a trace (SIM_TRACE=classroom|workday|spike|FILE) through the SHINY_ENV scaling policy and alternatives
+	go run ./simulate -trace $(SIM_TRACE)
+
+simulate-docs: ## regenerate docs/simulate/*.svg and docs/simulate/results.md from the built-in scenarios
+	go run ./simulate -docs docs/simulate
+
+.PHONY: bench-proxy
+bench-proxy: ## benchmark the session sidecar vs nginx vs direct in front of real Shiny (root: private network namespace); writes .cache/bench/proxy.md
+	scripts/bench-proxy.sh

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shinyfargate/shiny-cdktf/stacks"
 )
 
 // Bad config must fail before anything is synthesized: no partial output.
@@ -29,5 +31,23 @@ func TestBadConfigWritesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat("cdktf.out"); !os.IsNotExist(err) {
 		t.Errorf("cdktf.out exists after a failed synth (err=%v)", err)
+	}
+}
+
+// A stack that fails after validation (here the ALB construct refusing a
+// default Cognito domain prefix with a reserved word) leaves no cdktf.out.
+func TestFailedBuildLeavesNoOutput(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cfg := stacks.DefaultConfig("dev")
+	cfg.NamePrefix = "my-aws"
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("the config itself must be valid for this test: %v", err)
+	}
+	err := synth(func(string) string { return "" }, cfg, stacks.Assets{})
+	if err == nil || !strings.Contains(err.Error(), "reserved word aws") {
+		t.Fatalf("error = %v, want the ALB's refusal", err)
+	}
+	if _, err := os.Stat("cdktf.out"); !os.IsNotExist(err) {
+		t.Errorf("cdktf.out exists after a failed build (err=%v)", err)
 	}
 }

@@ -5,7 +5,8 @@
 #
 #   docker build -f docker/logout.Dockerfile -t shiny-logout .
 #
-# Run locally (the server listens on 0.0.0.0:8080 inside the container):
+# Run locally (the server listens on all interfaces, port 8080, inside the
+# container: LOGOUT_LISTEN_HOST stays unset there):
 #
 #   docker run --rm -p 8080:8080 \
 #     -e COGNITO_DOMAIN_PREFIX=my-prefix -e COGNITO_REGION=us-east-1 \

@@ -11,6 +11,10 @@
 #
 # ECS ignores the image's HEALTHCHECK; to use the same check there, give the
 # container definition healthCheck.command ["CMD", "/sessionagent", "-healthcheck"].
+# The check is healthy while Shiny answers, or computes (accepts but does not
+# answer) for less than SHINY_BUSY_GRACE_SECONDS; unhealthy at once when Shiny
+# refuses connections. Its probe of Shiny takes up to 2 s, so keep the timeout
+# above that. Settings: sessionagent/README.md.
 
 FROM --platform=$BUILDPLATFORM golang:1.26-bookworm AS build
 ARG TARGETOS
@@ -27,6 +31,7 @@ RUN GOOS=$TARGETOS GOARCH=$TARGETARCH \
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/sessionagent /sessionagent
 USER 65532:65532
+# sessionmodel.AgentPort (SESSION_AGENT_PORT)
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["/sessionagent", "-healthcheck"]

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
@@ -103,7 +104,7 @@ func TestBrowserSignInSessionsSignOut(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	db := preview.NewDynamoDB(p.Moto)
-	cognitoHost := cfg.CognitoDomainPrefix + ".auth." + cfg.Region + ".localhost"
+	cognitoHost := p.CognitoDomainPrefix + ".auth." + cfg.Region + ".localhost"
 
 	// One browser; the second user gets a browser context of its own.
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
@@ -186,7 +187,11 @@ func TestBrowserSignInSessionsSignOut(t *testing.T) {
 
 	// The sessionmetric handler publishes SessionsPerTask 1 (2 sessions, 2
 	// running tasks), read back from moto's CloudWatch.
-	h, err := metricpublisher.New(ctx, mapEnv(map[string]string{
+	awsCfg, err := config.LoadDefaultConfig(ctx) // moto's endpoint and fake keys, from the environment
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := metricpublisher.New(awsCfg, mapEnv(map[string]string{
 		sessionmodel.EnvTableName: p.Table, sessionmodel.EnvCluster: p.Cluster, sessionmodel.EnvService: p.Service,
 	}), nil)
 	if err != nil {

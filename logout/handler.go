@@ -27,7 +27,16 @@ const (
 	alwaysExpired = 2
 )
 
-// Security headers on every response this server writes itself.
+// strictTransportSecurity is sent on every response: users reach this server
+// only through the ALB's HTTPS listener, so browsers should never try plain
+// HTTP for the app's host again (the ALB's port 80 only redirects). One year,
+// as recommended for HSTS; no includeSubDomains, because DOMAIN may be an
+// apex whose other subdomains are not this project's to force onto HTTPS.
+// Browsers ignore the header on plain-HTTP responses (the target group's
+// health checks), so sending it there is harmless.
+const strictTransportSecurity = "max-age=31536000"
+
+// Security headers on the pages this server writes itself.
 const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
@@ -94,7 +103,16 @@ func newHandler(cfg logoutconfig.Config, logger *slog.Logger) http.Handler {
 			_, _ = w.Write([]byte("ok"))
 		}
 	})
-	return logRequests(logger, mux)
+	return logRequests(logger, withHSTS(mux))
+}
+
+// withHSTS sets Strict-Transport-Security on every response, including the
+// 404 and 405 answers of http.ServeMux.
+func withHSTS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", strictTransportSecurity)
+		next.ServeHTTP(w, r)
+	})
 }
 
 type logoutHandler struct {
@@ -166,22 +184,7 @@ func (l *logoutHandler) shardsToExpire(cookieHeaders []string) []int {
 
 // parseShardIndex accepts canonical decimal numbers 0..maxShardIndex: digits
 // only, no leading zeros.
-func parseShardIndex(s string) (int, bool) {
-	if s == "" || len(s) > len(strconv.Itoa(maxShardIndex)) || (len(s) > 1 && s[0] == '0') {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	if n > maxShardIndex {
-		return 0, false
-	}
-	return n, true
-}
+func parseShardIndex(s string) (int, bool) { return logoutconfig.ParseDecimal(s, maxShardIndex) }
 
 // logRequests logs one JSON line per request: method, path, status, duration.
 // Headers (and so cookies) and the query string are never logged.

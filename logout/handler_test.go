@@ -353,6 +353,20 @@ func TestRequestLogging(t *testing.T) {
 	}
 }
 
+// Every response carries HSTS, the ServeMux's own 404 and 405 included.
+func TestHSTSOnEveryResponse(t *testing.T) {
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodGet, "/logout"}, {http.MethodGet, "/logged-out"}, {http.MethodGet, "/healthz"},
+		{http.MethodHead, "/logout"}, {http.MethodGet, "/nope"}, {http.MethodPost, "/logout"},
+	} {
+		resp := serve(t, testConfig(), httptest.NewRequest(tc.method, tc.path, nil))
+		if got := resp.Header.Values("Strict-Transport-Security"); len(got) != 1 || got[0] != "max-age=31536000" {
+			t.Errorf("%s %s (%d): Strict-Transport-Security %q, want exactly max-age=31536000",
+				tc.method, tc.path, resp.StatusCode, got)
+		}
+	}
+}
+
 func TestParseShardIndex(t *testing.T) {
 	valid := map[string]int{"0": 0, "1": 1, "9": 9, "10": 10, "99": 99}
 	for s, want := range valid {

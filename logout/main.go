@@ -5,8 +5,10 @@
 //
 // Configuration is read from the environment; see package logoutconfig.
 //
-//	logout               serve on 0.0.0.0:$LOGOUT_PORT until SIGTERM/SIGINT
-//	logout -healthcheck  GET http://127.0.0.1:$LOGOUT_PORT/healthz, exit 0 if 200
+//	logout               serve on $LOGOUT_LISTEN_HOST:$LOGOUT_PORT (all interfaces
+//	                     when LOGOUT_LISTEN_HOST is unset) until SIGTERM/SIGINT
+//	logout -healthcheck  GET http://127.0.0.1:$LOGOUT_PORT/healthz (or the listen
+//	                     host when it is a specific address), exit 0 if 200
 package main
 
 import (
@@ -26,12 +28,6 @@ import (
 
 	"github.com/shinyfargate/shiny-cdktf/internal/logoutconfig"
 )
-
-// envListenHost overrides the listen address (default: all interfaces, which
-// the ALB needs to reach the task over the VPC). Tests and local runs set it
-// to 127.0.0.1. It is deliberately not part of logoutconfig: the stack never
-// sets it.
-const envListenHost = "LOGOUT_LISTEN_HOST"
 
 const (
 	readHeaderTimeout = 5 * time.Second
@@ -73,12 +69,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	host := getenv(envListenHost)
-	if host != "" && net.ParseIP(host) == nil {
-		return fmt.Errorf("%s=%q is invalid: want an IP address such as 127.0.0.1 (unset: all interfaces)",
-			envListenHost, host)
-	}
-	addr := net.JoinHostPort(host, strconv.Itoa(cfg.Port))
+	addr := cfg.Addr()
 
 	logger := slog.New(slog.NewJSONHandler(stdout, nil))
 	srv := &http.Server{
@@ -125,19 +116,20 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 // healthcheck is the container health check (the distroless image has no
 // curl): it GETs /healthz on the loopback interface (or on the
-// LOGOUT_LISTEN_HOST address when that is set) and fails unless the answer is
-// 200.
+// LOGOUT_LISTEN_HOST address when that is a specific address) and fails
+// unless the answer is 200.
 func healthcheck(ctx context.Context, getenv func(string) string) error {
 	port, err := logoutconfig.Port(getenv)
 	if err != nil {
 		return err
 	}
+	listenHost, err := logoutconfig.ListenHost(getenv)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	host := "127.0.0.1"
-	if ip := net.ParseIP(getenv(envListenHost)); ip != nil && !ip.IsUnspecified() {
-		host = ip.String()
-	}
+	host := logoutconfig.HealthCheckHost(listenHost)
 	url := "http://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/healthz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -50,7 +50,7 @@ func freePort(t *testing.T) int {
 func serverEnv(port int) map[string]string {
 	cfg := testConfig()
 	return map[string]string{
-		envListenHost:                       "127.0.0.1",
+		logoutconfig.EnvListenHost:          "127.0.0.1",
 		logoutconfig.EnvPort:                strconv.Itoa(port),
 		logoutconfig.EnvCognitoDomainPrefix: cfg.CognitoDomainPrefix,
 		logoutconfig.EnvCognitoRegion:       cfg.CognitoRegion,
@@ -135,6 +135,9 @@ func TestServerEndToEnd(t *testing.T) {
 	}
 	if got := resp.Header.Get("Location"); got != wantLogoutURL {
 		t.Errorf("Location:\n got %s\nwant %s", got, wantLogoutURL)
+	}
+	if got := resp.Header.Get("Strict-Transport-Security"); got != strictTransportSecurity {
+		t.Errorf("Strict-Transport-Security %q, want %q", got, strictTransportSecurity)
 	}
 	var names []string
 	for _, c := range resp.Cookies() {
@@ -299,10 +302,10 @@ func TestRunConfigError(t *testing.T) {
 
 func TestRunRejectsBadListenHost(t *testing.T) {
 	env := serverEnv(freePort(t))
-	env[envListenHost] = "localhost; rm -rf /"
+	env[logoutconfig.EnvListenHost] = "localhost; rm -rf /"
 	err := run(context.Background(), func(k string) string { return env[k] }, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), envListenHost) {
-		t.Errorf("run with a bad %s: error %v, want one naming it", envListenHost, err)
+	if err == nil || !strings.Contains(err.Error(), logoutconfig.EnvListenHost) {
+		t.Errorf("run with a bad %s: error %v, want one naming it", logoutconfig.EnvListenHost, err)
 	}
 }
 

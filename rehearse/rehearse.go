@@ -34,7 +34,11 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 	if err != nil {
 		return rep, err
 	}
-	cfg, err := stacks.LoadConfig(filepath.Join(root, "config"), getenv(stacks.EnvVarEnvironment))
+	configDir := stacks.ConfigDir(getenv)
+	if !filepath.IsAbs(configDir) {
+		configDir = filepath.Join(root, configDir)
+	}
+	cfg, err := stacks.LoadConfig(configDir, getenv(stacks.EnvVarEnvironment))
 	if err != nil {
 		return rep, err
 	}
@@ -146,12 +150,21 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 	}
 
 	r.step("check the deployed resources through the AWS APIs")
-	if err := checkDeployment(ctx, clients, cfg, r.outputs(ctx), out); err != nil {
+	names, err := r.outputs(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if err := checkDeployment(ctx, clients, cfg, names, out); err != nil {
 		return rep, err
 	}
 
 	r.step("run the sessionmetric handler in-process against the deployed table")
-	if err := checkSessionMetric(ctx, clients, cfg, r.moto, out); err != nil {
+	if err := checkSessionMetric(ctx, clients, cfg, names, r.moto, out); err != nil {
+		return rep, err
+	}
+
+	r.step("turn on the production settings and deploy again: own VPC with private task subnets (replaces the target groups and security groups), sign-up by domain with MFA, an app setting and a secret, alerts, access logs, the WAF")
+	if err := r.moveToProduction(ctx, clients, configDir); err != nil {
 		return rep, err
 	}
 
@@ -290,20 +303,6 @@ func (r *rehearsal) savePlanJSON(ctx context.Context, stack string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, stack+".plan.json"), []byte(js), 0o644)
-}
-
-func (r *rehearsal) outputs(ctx context.Context) map[string]any {
-	js, err := r.terraform(ctx, stacks.StackApp, "output", "-json")
-	if err != nil {
-		return nil
-	}
-	var raw map[string]struct{ Value any }
-	_ = json.Unmarshal([]byte(js), &raw)
-	out := map[string]any{}
-	for k, v := range raw {
-		out[k] = v.Value
-	}
-	return out
 }
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)

@@ -38,7 +38,8 @@ func motoProcesses(t *testing.T) string {
 func TestRehearsal(t *testing.T) {
 	before := motoProcesses(t)
 	var out bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	// Three deploys (ecr, app, app in its own VPC) and two destroys.
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	rep, err := rehearse(ctx, getenv, &out, Options{Root: ".."})
 	t.Log(out.String())
@@ -48,7 +49,7 @@ func TestRehearsal(t *testing.T) {
 	if rep.Resources[stacks.StackECR] < 6 || rep.Resources[stacks.StackApp] < 40 {
 		t.Errorf("deployed %v resources, want the full ecr and app stacks", rep.Resources)
 	}
-	for _, want := range []string{"every request first authenticates with the Cognito user pool", "rule 10: /logout and /logged-out go to the logout server without authentication", "sessions-high alarm triggers the scale-out policy", "the scale-out alarm's own metric and dimensions have the published datapoint"} {
+	for _, want := range []string{"every request first authenticates with the Cognito user pool", "rule 10: /logout and /logged-out on shiny.example.com (not www, which is redirected first) go to the logout server without authentication", "sessions-high alarm triggers the scale-out policy", "the scale-out alarm's own metric and dimensions have the published datapoint"} {
 		if !strings.Contains(out.String(), "ok   "+want) {
 			t.Errorf("check %q did not pass", want)
 		}
@@ -77,7 +78,7 @@ func TestMissingImageFailsAtPlan(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	cfg := stacks.DefaultConfig("dev")
-	for _, img := range stacks.Images {
+	for _, img := range stacks.ImageSpecs {
 		want := stacks.MissingImageMessage(cfg.RepositoryName(img.Name), cfg.ImageTag)
 		if !strings.Contains(rep.AppDeployError, want) {
 			t.Errorf("app deploy output lacks %q:\n%s", want, rep.AppDeployError)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -30,13 +28,15 @@ import (
 // metric, dimensions included. moto runs no service tasks, so every item
 // belongs to a task that is gone: the handler must publish 0 sessions per
 // task over 0 running tasks and delete the items.
-func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto *motoserver.Server, out io.Writer) error {
+func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, names deployedNames, moto *motoserver.Server, out io.Writer) error {
 	c := &checker{out: out}
-	table := sessionscaling.TableName(cfg.NamePrefix)
-	now := time.Now()
+	table := names.Table
+	// Written before the freshness window: the handler keeps fresher items of
+	// tasks ECS does not list (the task may be too young to be listed).
+	written := time.Now().Add(-sessionmodel.StaleAfter - time.Minute)
 	items := []sessionmodel.Item{
-		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+cfg.NamePrefix+"/gone1", 4, now),
-		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+cfg.NamePrefix+"/gone2", 7, now),
+		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+names.Cluster+"/gone1", 4, written),
+		sessionmodel.NewItem("arn:aws:ecs:us-east-1:123456789012:task/"+names.Cluster+"/gone2", 7, written),
 	}
 	for _, it := range items {
 		av, err := attributevalue.MarshalMap(it)
@@ -48,30 +48,13 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto
 		}
 	}
 
-	// The SDK reads the endpoint and credentials from the process environment.
-	for _, kv := range moto.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		old, had := os.LookupEnv(k)
-		os.Setenv(k, v)
-		if had {
-			defer os.Setenv(k, old)
-		} else {
-			defer os.Unsetenv(k)
-		}
-	}
 	lambdaEnv := map[string]string{ // as the stack sets them
 		sessionmodel.EnvTableName: table,
-		sessionmodel.EnvCluster:   cfg.NamePrefix,
-		sessionmodel.EnvService:   serviceName(cfg, "shiny"),
+		sessionmodel.EnvCluster:   names.Cluster,
+		sessionmodel.EnvService:   names.ShinyService,
 		sessionmodel.EnvNamespace: sessionmodel.MetricNamespace,
 	}
-	getenv := func(k string) string {
-		if v, ok := lambdaEnv[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	}
-	h, err := metricpublisher.New(ctx, getenv, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h, err := metricpublisher.New(cl.aws, func(k string) string { return lambdaEnv[k] }, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
@@ -79,28 +62,31 @@ func checkSessionMetric(ctx context.Context, cl clients, cfg stacks.Config, moto
 	if err != nil {
 		return fmt.Errorf("sessionmetric handler: %w", err)
 	}
-	c.expect(res.RunningTasks == 0 && res.ActiveSessions == 0 && res.SessionsPerTask == 0 && res.DeletedItems == len(items),
+	c.expect(res.RunningTasks == 0 && res.ActiveSessions == 0 && res.SessionsPerTask == 0 && res.SessionsPublished &&
+		res.SessionDataMissing == 0 && res.DeletedItems == len(items),
 		"handler published 0 sessions over 0 running tasks and deleted the %d items of stopped tasks (%+v)", len(items), res)
 	scan, err := cl.dynamodb.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
 	if c.must(err, "scan the session table") {
 		c.expect(len(scan.Items) == 0, "the session table is empty afterwards (%d items)", len(scan.Items))
 	}
-	alarms, err := cl.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{cfg.NamePrefix + "-sessions-high"}})
-	if cfg.Scaling.Mode == stacks.ScalingSessions && c.must(err, "describe the scale-out alarm") && len(alarms.MetricAlarms) == 1 {
-		a := alarms.MetricAlarms[0]
-		v, err := waitForDatapoint(ctx, cl.cw, aws.ToString(a.Namespace), aws.ToString(a.MetricName), a.Dimensions)
-		c.expect(err == nil && v == 0, "the scale-out alarm's own metric and dimensions have the published datapoint (%v, %v)", v, err)
+	if cfg.Scaling.Mode == sessionscaling.ModeSessions && len(names.Alarms) > 0 {
+		alarms, err := cl.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: names.Alarms[:1]})
+		if c.must(err, "describe the scale-out alarm") && c.expect(len(alarms.MetricAlarms) == 1, "the scale-out alarm %s exists", names.Alarms[0]) {
+			a := alarms.MetricAlarms[0]
+			v, err := waitForDatapoint(ctx, cl.cw, aws.ToString(a.Namespace), aws.ToString(a.MetricName), a.Dimensions)
+			c.expect(err == nil && v == 0, "the scale-out alarm's own metric and dimensions have the published datapoint (%v, %v)", v, err)
+		}
 	}
-	for _, metric := range []string{sessionmodel.MetricActiveSessions, sessionmodel.MetricRunningTasks} {
-		_, err := waitForDatapoint(ctx, cl.cw, sessionmodel.MetricNamespace, metric, dimensions(cfg))
+	for _, metric := range []string{sessionmodel.MetricActiveSessions, sessionmodel.MetricRunningTasks, sessionmodel.MetricSessionDataMissing} {
+		_, err := waitForDatapoint(ctx, cl.cw, sessionmodel.MetricNamespace, metric, dimensions(names))
 		c.expect(err == nil, "%s was published (%v)", metric, err)
 	}
 	return errors.Join(c.errs...)
 }
 
-func dimensions(cfg stacks.Config) []cwtypes.Dimension {
+func dimensions(names deployedNames) []cwtypes.Dimension {
 	return []cwtypes.Dimension{
-		{Name: aws.String(sessionmodel.DimensionCluster), Value: aws.String(cfg.NamePrefix)},
-		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String(serviceName(cfg, "shiny"))},
+		{Name: aws.String(sessionmodel.DimensionCluster), Value: aws.String(names.Cluster)},
+		{Name: aws.String(sessionmodel.DimensionService), Value: aws.String(names.ShinyService)},
 	}
 }

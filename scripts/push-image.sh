@@ -29,8 +29,14 @@ run() {
   if [ -n "${DRY_RUN:-}" ]; then printf '%s\n' "$*"; else echo "+ $*" >&2; eval "$@"; fi
 }
 
+# Each build is also tagged with its commit (git-COMMIT): an immutable name
+# the lifecycle policy keeps for the newest keepImages builds, and the way
+# back to an earlier build (set imageTag to it and deploy the app stack).
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null) || die "not a git checkout: the commit tag needs git rev-parse HEAD"
+[ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit-dirty"
+
 logged_in=""
-while IFS=$'\t' read -r name output dockerfile context tag; do
+while IFS=$'\t' read -r name output dockerfile context tag commit_prefix; do
   url=$(printf '%s' "$outputs" | python3 -c 'import json,sys; o=json.load(sys.stdin).get(sys.argv[1]); print(o["value"] if o else "")' "$output")
   [ -n "$url" ] || die "the ecr stack has no output $output: deploy it first with 'cdktf deploy ecr'"
   registry=${url%%/*}
@@ -43,5 +49,7 @@ while IFS=$'\t' read -r name output dockerfile context tag; do
   # --provenance=false: one plain image, not an index with an untagged attestation.
   run "docker build --platform linux/amd64 --provenance=false -f $dockerfile -t $name:$tag $context"
   run "docker tag $name:$tag $url:$tag"
+  run "docker tag $name:$tag $url:$commit_prefix$commit"
+  run "docker push $url:$commit_prefix$commit"
   run "docker push $url:$tag"
 done <<<"$images"

@@ -41,7 +41,8 @@ func benchSetup(b *testing.B) (backendURL, proxyURL string, a *agent) {
 	backend := httptest.NewServer(mux)
 	b.Cleanup(backend.Close)
 	u, _ := url.Parse(backend.URL)
-	a = newAgent(u, &sessionCounter{}, slog.New(slog.DiscardHandler))
+	lim := limitsFrom(config{MaxPerUser: 1000, IdleTimeout: time.Hour, BusyGrace: time.Minute})
+	a = newAgent(u, lim, &sessionCounter{}, slog.New(slog.DiscardHandler))
 	proxy := httptest.NewServer(a)
 	b.Cleanup(func() { proxy.Close(); a.close() })
 	return backend.URL, proxy.URL, a

@@ -4,15 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
-// Environment variables read only by the sidecar. The stack sets the ones in
-// sessionmodel (table, port, upstream); ECS injects the two ECS_* ones.
+// Environment variables read only by the sidecar. The stack sets the ones
+// defined in sessionmodel; ECS injects the ECS_* ones below.
 const (
 	// EnvProtectionMinutes is ExpiresInMinutes of task scale-in protection.
 	EnvProtectionMinutes = "SESSION_PROTECTION_MINUTES"
@@ -25,10 +24,8 @@ const (
 	EnvAgentURI = "ECS_AGENT_URI"
 )
 
-// Defaults.
+// Defaults and limits of the sidecar-only settings.
 const (
-	defaultPort              = 8080
-	defaultUpstream          = "http://127.0.0.1:3838"
 	defaultProtectionMinutes = 60
 	defaultProtectionGrace   = 30 * time.Second
 	maxProtectionMinutes     = 2880 // the agent's limit (48 hours)
@@ -37,8 +34,10 @@ const (
 
 // config is the validated configuration of the sidecar.
 type config struct {
-	Port     int
-	Upstream *url.URL
+	// ListenHost is the address to listen on; "" is all interfaces.
+	ListenHost string
+	Port       int
+	Upstream   *url.URL
 	// TableName is the session table; required when reporting is on.
 	TableName string
 	// MetadataURI is ECS_CONTAINER_METADATA_URI_V4; "" turns reporting off.
@@ -47,22 +46,31 @@ type config struct {
 	AgentURI          string
 	ProtectionMinutes int
 	ProtectionGrace   time.Duration
+	// Cluster and Service name the ECS service the task belongs to; both
+	// empty turn the drain (stop protecting outdated tasks) off.
+	Cluster, Service string
+	IdleTimeout      time.Duration
+	Drain            time.Duration
+	MaxPerUser       int
+	BusyGrace        time.Duration
 }
 
-// tableNameRE is DynamoDB's rule for table names.
-var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
-
 // loadConfig reads and validates the environment. It reports every problem,
-// each naming the variable and the value it had.
+// in a fixed order, each naming the variable and the value it had.
 func loadConfig(getenv func(string) string) (config, error) {
 	var errs []error
 	bad := func(name, value, rule string) {
 		errs = append(errs, fmt.Errorf("%s=%q: %s", name, value, rule))
 	}
 	cfg := config{
-		Port:              defaultPort,
+		Port:              sessionmodel.AgentPort,
 		ProtectionMinutes: defaultProtectionMinutes,
 		ProtectionGrace:   defaultProtectionGrace,
+	}
+
+	cfg.ListenHost = getenv(sessionmodel.EnvListenHost)
+	if err := sessionmodel.ValidListenHost(cfg.ListenHost); err != nil {
+		bad(sessionmodel.EnvListenHost, cfg.ListenHost, err.Error())
 	}
 
 	if v := getenv(sessionmodel.EnvAgentPort); v != "" {
@@ -76,7 +84,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 	upstream := getenv(sessionmodel.EnvUpstreamURL)
 	if upstream == "" {
-		upstream = defaultUpstream
+		upstream = sessionmodel.UpstreamURL(sessionmodel.ShinyPort)
 	}
 	if u, err := parseHTTPURL(upstream); err != nil {
 		bad(sessionmodel.EnvUpstreamURL, upstream, err.Error())
@@ -100,9 +108,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 	cfg.TableName = getenv(sessionmodel.EnvTableName)
 	switch {
 	case cfg.TableName == "" && cfg.MetadataURI != "":
-		bad(sessionmodel.EnvTableName, "", "required when "+EnvMetadataURI+" is set (running in ECS)")
-	case cfg.TableName != "" && !tableNameRE.MatchString(cfg.TableName):
-		bad(sessionmodel.EnvTableName, cfg.TableName, "must be a DynamoDB table name: 3-255 characters of a-z A-Z 0-9 _ . -")
+		bad(sessionmodel.EnvTableName, "", "must be set when "+EnvMetadataURI+" is set (running in ECS)")
+	case cfg.TableName != "":
+		if err := sessionmodel.ValidTableName(cfg.TableName); err != nil {
+			bad(sessionmodel.EnvTableName, cfg.TableName, err.Error())
+		}
+	}
+
+	cfg.Cluster, cfg.Service = getenv(sessionmodel.EnvCluster), getenv(sessionmodel.EnvService)
+	if cfg.Cluster == "" && cfg.Service != "" {
+		bad(sessionmodel.EnvCluster, "", "must be set when "+sessionmodel.EnvService+" is set")
+	}
+	if cfg.Service == "" && cfg.Cluster != "" {
+		bad(sessionmodel.EnvService, "", "must be set when "+sessionmodel.EnvCluster+" is set")
 	}
 
 	if v := getenv(EnvProtectionMinutes); v != "" {
@@ -121,6 +139,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 			cfg.ProtectionGrace = d
 		}
 	}
+
+	intSetting := func(s sessionmodel.IntSetting, unit time.Duration) time.Duration {
+		v, err := s.Parse(getenv(s.Env))
+		if err != nil {
+			errs = append(errs, err)
+			return time.Duration(s.Default) * unit
+		}
+		return time.Duration(v) * unit
+	}
+	cfg.IdleTimeout = intSetting(sessionmodel.IdleTimeoutMinutes, time.Minute)
+	cfg.Drain = intSetting(sessionmodel.DrainMinutes, time.Minute)
+	cfg.MaxPerUser = int(intSetting(sessionmodel.MaxSessionsPerUser, 1))
+	cfg.BusyGrace = intSetting(sessionmodel.BusyGraceSeconds, time.Second)
 
 	if len(errs) > 0 {
 		return config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))

@@ -2,13 +2,15 @@
 //
 // It runs as a second container in the Shiny task (awsvpc networking, so both
 // containers share 127.0.0.1). The ALB target group points at the sidecar's
-// port (SESSION_AGENT_PORT, default 8080); the sidecar reverse-proxies every
-// request to the Shiny server (SHINY_UPSTREAM_URL, default
-// http://127.0.0.1:3838) and counts open Shiny sessions. Shiny uses one
-// websocket per browser session, so a session is a request with
-// "Upgrade: websocket" that the Shiny server answered with 101 Switching
-// Protocols; it lasts until the upgraded connection ends, whichever side ends
-// it, cleanly or not.
+// port (SESSION_AGENT_PORT, default sessionmodel.AgentPort); the sidecar
+// reverse-proxies every request to the Shiny server (SHINY_UPSTREAM_URL,
+// default port sessionmodel.ShinyPort on 127.0.0.1) and counts open Shiny
+// sessions. Shiny uses one websocket per browser session, so a session is a
+// request with "Upgrade: websocket" that the Shiny server answered with 101
+// Switching Protocols; it lasts until the upgraded connection ends, whichever
+// side ends it, cleanly or not, or until the sidecar closes it after
+// SESSION_IDLE_TIMEOUT_MINUTES without a user's message (wsframes.go says
+// what counts as one).
 //
 // From the count it
 //   - writes the task's item (sessionmodel.NewItem) to the DynamoDB table
@@ -23,19 +25,27 @@
 //     SESSION_PROTECTION_MINUTES, refreshed every half of that), and turns it
 //     off SESSION_PROTECTION_GRACE (default 30s) after the last session ended,
 //     so a browser reload does not flap it. Without ECS_AGENT_URI protection is
-//     off.
+//     off. decideProtection is the decision, protector.run the loop around it.
+//   - drains: once the service (ECS_CLUSTER_NAME, ECS_SERVICE_NAME) deploys
+//     another task definition than this task's, protection ends for good
+//     SESSION_DRAIN_MINUTES later (drain.go).
 //
-// DynamoDB and the agent endpoint are called only from background goroutines;
-// their failures are logged and retried with capped, jittered exponential
-// backoff. The request path only changes an atomic counter and does a
-// non-blocking notify, so user traffic never waits for them.
+// DynamoDB, ECS and the agent endpoint are called only from background
+// goroutines; their failures are logged and retried with capped, jittered
+// exponential backoff. The request path only changes an atomic counter and
+// does a non-blocking notify, so user traffic never waits for them.
 //
-// Health: GET /__sessionagent/healthz (this exact path is answered by the
-// sidecar and never proxied) returns 200 when the Shiny server answers GET /
-// with a status below 500 within 2 seconds, else 503. Point the target
-// group's health check at it. `sessionagent -healthcheck` requests it on
-// 127.0.0.1 and exits 0 or 1, for a container health check in an image
+// Health: GET /__sessionagent/healthz (every path under /__sessionagent/ is
+// answered by the sidecar and never proxied) tells whether the task can
+// serve: Shiny answering, or accepting connections without answering for
+// less than SHINY_BUSY_GRACE_SECONDS (R computing), is healthy; a refused
+// connection is unhealthy at once (health.go). `sessionagent -healthcheck`
+// requests it and exits 0 or 1, for a container health check in an image
 // without curl.
+//
+// Per-client limits (proxy.go): SESSION_MAX_PER_USER websockets per
+// x-amzn-oidc-identity, a cap on requests in flight to Shiny, a deadline for
+// plain request bodies, websocket as the only upgrade.
 //
 // On SIGTERM (ECS is stopping the task) the sidecar stops accepting
 // connections, lets in-flight plain HTTP requests finish (up to 10s), writes
@@ -44,5 +54,7 @@
 // away, and an item that is no longer refreshed stops counting after
 // sessionmodel.StaleAfter.
 //
-// Logs are JSON (log/slog) on stdout.
+// All configuration, AWS's included, is read through the getenv given to
+// run (awsconfig.go). Logs are JSON (log/slog) on stdout; errors under the
+// key "err". README.md has the table of settings.
 package main

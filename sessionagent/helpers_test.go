@@ -18,6 +18,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,14 +120,52 @@ func countFDs(t *testing.T) int {
 // backend is a stand-in Shiny server on loopback.
 type backend struct {
 	*httptest.Server
-	release chan struct{} // lets /stream finish
-	stop    chan struct{} // ends /ws-idle sessions
-	hits    sync.Map      // path -> struct{}{}
+	release   chan struct{} // lets /stream finish
+	stop      chan struct{} // ends /ws-idle sessions
+	sinkEnded chan string   // /ws-sink sends its session's ?name when the session ends
+	hits      sync.Map      // path -> struct{}{}
+	lastExt   atomic.Value  // Sec-WebSocket-Extensions of the last /ws-deflate request
 }
 
 func newBackend(t *testing.T) *backend {
-	b := &backend{release: make(chan struct{}), stop: make(chan struct{})}
+	b := &backend{release: make(chan struct{}), stop: make(chan struct{}), sinkEnded: make(chan string, 16)}
 	mux := http.NewServeMux()
+	// /ws-sink reads and discards (answering pings) until the session ends.
+	mux.HandleFunc("/ws-sink", func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		for {
+			if _, _, err := c.Read(context.Background()); err != nil {
+				b.sinkEnded <- r.URL.Query().Get("name")
+				return
+			}
+		}
+	})
+	// /ws-deflate accepts compression if offered, and echoes.
+	mux.HandleFunc("/ws-deflate", func(w http.ResponseWriter, r *http.Request) {
+		b.lastExt.Store(r.Header.Get("Sec-WebSocket-Extensions"))
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionContextTakeover})
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		for {
+			typ, msg, err := c.Read(context.Background())
+			if err != nil || c.Write(context.Background(), typ, msg) != nil {
+				return
+			}
+		}
+	})
+	// /slow-answer reads the body, then takes ?wait to answer.
+	mux.HandleFunc("/slow-answer", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		d, _ := time.ParseDuration(r.URL.Query().Get("wait"))
+		time.Sleep(d)
+		fmt.Fprintf(w, "read %d", n)
+	})
 	// /ws-idle accepts and then neither reads nor writes until the test ends:
 	// a peer that ignores a half-close.
 	mux.HandleFunc("/ws-idle", func(w http.ResponseWriter, r *http.Request) {
@@ -200,17 +239,40 @@ func (b *backend) hit(path string) bool {
 	return ok
 }
 
+// testLimits are generous limits; tests of a limit lower it.
+func testLimits() limits {
+	return limits{
+		MaxPerUser:   1000,
+		MaxUpstream:  1024,
+		BodyTimeout:  time.Minute,
+		IdleTimeout:  time.Hour,
+		BusyGrace:    time.Minute,
+		ProbeTimeout: 2 * time.Second,
+	}
+}
+
 // newTestProxy serves an agent for upstream on a loopback httptest server.
 func newTestProxy(t *testing.T, upstream string) (*agent, *httptest.Server, *logBuffer) {
+	return newTestProxyWith(t, upstream, testLimits())
+}
+
+// newTestProxyWith is newTestProxy with the given limits; the agent's
+// background work (closing idle sessions) runs until the test ends.
+func newTestProxyWith(t *testing.T, upstream string, lim limits) (*agent, *httptest.Server, *logBuffer) {
 	log, buf := testLogger(t)
 	u, err := url.Parse(upstream)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newAgent(u, &sessionCounter{}, log)
+	a := newAgent(u, lim, &sessionCounter{}, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.run(ctx); close(done) }()
 	srv := httptest.NewServer(a)
 	t.Cleanup(func() {
 		srv.Close()
+		cancel()
+		<-done
 		a.close()
 	})
 	return a, srv, buf

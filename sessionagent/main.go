@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
@@ -41,32 +41,34 @@ func main() {
 	err := run(ctx, os.Getenv, os.Stdout)
 	stop()
 	if err != nil {
-		newLogger(os.Stdout).Error("sessionagent stopped", "err", err.Error())
+		newLogger(os.Stdout).Error("sessionagent stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-// run serves until ctx ends (SIGTERM), then shuts down gracefully.
+// run serves until ctx ends (SIGTERM), then shuts down gracefully. All
+// configuration, AWS's included, comes through getenv.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	return runWith(ctx, getenv, stdout, defaultOptions())
 }
 
-// options are the internal timings; tests shorten them.
+// options are the internal timings. They are not settings: production uses
+// defaultOptions, and only tests (through runWith) shorten them.
 type options struct {
-	listenHost      string // "" = all interfaces (the ALB reaches the task's ENI)
-	heartbeat       time.Duration
-	coalesce        time.Duration
+	heartbeat       time.Duration // rewrite of the item when nothing changes
+	coalesce        time.Duration // changes within this window make one write
 	protectRefresh  time.Duration // 0 = half of ExpiresInMinutes
+	deploymentPoll  time.Duration // how often the service's deployment is read
 	backoff         backoff
 	writeTimeout    time.Duration
 	shutdownTimeout time.Duration
-	ready           func(net.Addr) // called once listening, if set
 }
 
 func defaultOptions() options {
 	return options{
 		heartbeat:       sessionmodel.Heartbeat,
 		coalesce:        time.Second,
+		deploymentPoll:  time.Minute,
 		backoff:         defaultBackoff,
 		writeTimeout:    5 * time.Second,
 		shutdownTimeout: 10 * time.Second,
@@ -74,8 +76,9 @@ func defaultOptions() options {
 }
 
 // Server timeouts. No WriteTimeout and no ReadTimeout: websockets and
-// streaming responses are long-lived. IdleTimeout (keep-alive) exceeds the
-// ALB's largest idle timeout (4000s) so the ALB, not the sidecar, closes idle
+// streaming responses are long-lived (plain request bodies have their own
+// deadline, limits.BodyTimeout). IdleTimeout (keep-alive) exceeds the ALB's
+// largest idle timeout (4000s) so the ALB, not the sidecar, closes idle
 // connections; otherwise a request can race the close and get a 502.
 const (
 	readHeaderTimeout = 10 * time.Second
@@ -92,14 +95,18 @@ func runWith(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 	if err != nil {
 		return err
 	}
+	awsCfg, awsCfgErr := newAWSConfig(getenv)
+	if cfg.MetadataURI != "" && awsCfgErr != nil {
+		return fmt.Errorf("AWS configuration: %w", awsCfgErr)
+	}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(opt.listenHost, strconv.Itoa(cfg.Port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+		return fmt.Errorf("listen on %s port %d: %w", cfg.ListenHost, cfg.Port, err)
 	}
 
 	sessions := &sessionCounter{}
-	a := newAgent(cfg.Upstream, sessions, log)
+	a := newAgent(cfg.Upstream, limitsFrom(cfg), sessions, log)
 	defer a.close()
 
 	// Background work (reporting, protection) outlives ctx until the HTTP
@@ -107,31 +114,38 @@ func runWith(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 	bgCtx, bgCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer bgCancel()
 	var bg sync.WaitGroup
+	bg.Go(func() { a.run(bgCtx) })
 	ecsTransport := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second}
 	defer ecsTransport.CloseIdleConnections()
 	ecsClient := &http.Client{Transport: ecsTransport, Timeout: 10 * time.Second}
 
+	// The drain needs the task's own definition, the service's deployment
+	// and the protection it ends.
+	var watcher *deploymentWatcher
+	switch {
+	case cfg.Cluster == "" || cfg.MetadataURI == "" || cfg.AgentURI == "":
+		log.Info("drain disabled: it needs " + sessionmodel.EnvCluster + ", " + sessionmodel.EnvService + ", " +
+			EnvMetadataURI + " and " + EnvAgentURI)
+	default:
+		watcher = newDeploymentWatcher(nil, cfg.Cluster, cfg.Service, "", cfg.Drain, opt.deploymentPoll, log)
+	}
+
 	if cfg.MetadataURI == "" {
 		log.Info("session reporting disabled: " + EnvMetadataURI + " is not set (not running in ECS)")
 	} else {
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("load AWS configuration: %w", err)
-		}
 		notify := sessions.subscribe()
 		bg.Go(func() {
-			arn, err := fetchTaskARN(bgCtx, ecsClient, cfg.MetadataURI, opt.backoff, log)
+			meta, err := fetchTaskMetadata(bgCtx, ecsClient, cfg.MetadataURI, opt.backoff, log)
 			if err != nil {
 				return // stopped before the metadata endpoint answered
 			}
 			if awsCfg.Region == "" {
-				awsCfg.Region = regionFromARN(arn)
+				awsCfg.Region = regionFromARN(meta.TaskARN)
 			}
 			r := &reporter{
 				put:          dynamodb.NewFromConfig(awsCfg),
 				table:        cfg.TableName,
-				taskARN:      arn,
+				taskARN:      meta.TaskARN,
 				sessions:     sessions,
 				notify:       notify,
 				heartbeat:    opt.heartbeat,
@@ -140,7 +154,14 @@ func runWith(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 				writeTimeout: opt.writeTimeout,
 				log:          log,
 			}
-			log.Info("session reporting on", "table", cfg.TableName, "task_arn", arn, "region", awsCfg.Region)
+			log.Info("session reporting on", "table", cfg.TableName, "task_arn", meta.TaskARN, "region", awsCfg.Region)
+			if watcher != nil {
+				watcher.ecs = ecs.NewFromConfig(awsCfg)
+				watcher.own = meta.TaskDefinition()
+				log.Info("drain on", "cluster", cfg.Cluster, "service", cfg.Service, "task_definition", watcher.own,
+					"drain", cfg.Drain.String())
+				bg.Go(func() { watcher.run(bgCtx) })
+			}
 			r.run(bgCtx)
 		})
 	}
@@ -153,18 +174,19 @@ func runWith(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 			refresh = time.Duration(cfg.ProtectionMinutes) * time.Minute / 2
 		}
 		p := &protector{
-			client:    ecsClient,
-			url:       newProtectionURL(cfg.AgentURI),
-			expiresIn: cfg.ProtectionMinutes,
-			refresh:   refresh,
-			grace:     cfg.ProtectionGrace,
-			sessions:  sessions,
-			notify:    sessions.subscribe(),
-			backoff:   opt.backoff,
-			log:       log,
+			client:   ecsClient,
+			url:      newProtectionURL(cfg.AgentURI),
+			policy:   protectionPolicy{ExpiresIn: cfg.ProtectionMinutes, Refresh: refresh, Grace: cfg.ProtectionGrace},
+			sessions: sessions,
+			notify:   sessions.subscribe(),
+			backoff:  opt.backoff,
+			log:      log,
 		}
-		log.Info("task scale-in protection on demand", "url", p.url, "expires_in_minutes", p.expiresIn,
-			"refresh", refresh.String(), "grace", p.grace.String())
+		if watcher != nil {
+			p.drain, p.drainNotify = watcher.deadline, watcher.notify
+		}
+		log.Info("task scale-in protection on demand", "url", p.url, "expires_in_minutes", p.policy.ExpiresIn,
+			"refresh", refresh.String(), "grace", p.policy.Grace.String())
 		bg.Go(func() { p.run(bgCtx) })
 	}
 
@@ -182,10 +204,8 @@ func runWith(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("sessionagent listening", "addr", ln.Addr().String(), "upstream", cfg.Upstream.String(),
-		"health_path", HealthPath)
-	if opt.ready != nil {
-		opt.ready(ln.Addr())
-	}
+		"health_path", HealthPath, "idle_timeout", cfg.IdleTimeout.String(), "max_sessions_per_user", cfg.MaxPerUser,
+		"busy_grace", cfg.BusyGrace.String())
 
 	var failed error
 	select {
@@ -220,13 +240,18 @@ func waitSessionsClosed(s *sessionCounter, max time.Duration) {
 	}
 }
 
-// healthcheck asks the running sidecar for its health endpoint.
+// healthcheck asks the running sidecar for its health endpoint, on
+// loopback (or on SESSION_AGENT_LISTEN_HOST when that is set).
 func healthcheck(ctx context.Context, getenv func(string) string) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	url := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)) + HealthPath
+	host := cfg.ListenHost
+	if host == "" || net.ParseIP(host).IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	url := "http://" + net.JoinHostPort(host, strconv.Itoa(cfg.Port)) + HealthPath
 	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,111 +16,183 @@ import (
 const protectionPath = "/task-protection/v1/state"
 
 // protector keeps ECS task scale-in protection on while sessions are open.
-// It calls the agent only when the wanted state changes or a refresh is due.
+// It calls the agent only when the wanted state changes or a refresh is due;
+// the decisions are decideProtection's, this is the loop around it.
 type protector struct {
-	client    *http.Client
-	url       string // ${ECS_AGENT_URI}/task-protection/v1/state
-	expiresIn int    // minutes, sent as ExpiresInMinutes
-	refresh   time.Duration
-	grace     time.Duration
-	sessions  *sessionCounter
-	notify    <-chan struct{}
-	backoff   backoff
-	log       *slog.Logger
+	client   *http.Client
+	url      string // ${ECS_AGENT_URI}/task-protection/v1/state
+	policy   protectionPolicy
+	sessions *sessionCounter
+	notify   <-chan struct{}
+	// drain, if set, tells when protection must end for good (zero: not
+	// draining); drainNotify signals that it changed.
+	drain       func() time.Time
+	drainNotify <-chan struct{}
+	backoff     backoff
+	log         *slog.Logger
 }
 
 func newProtectionURL(agentURI string) string {
 	return strings.TrimRight(agentURI, "/") + protectionPath
 }
 
-// run applies the wanted protection state until ctx ends. It starts from
-// "off", which is the state of a new task. On shutdown it does nothing: the
-// task is being stopped anyway.
+// protectionPolicy are the protector's fixed parameters.
+type protectionPolicy struct {
+	ExpiresIn int           // minutes, sent as ExpiresInMinutes
+	Refresh   time.Duration // how often "on" is renewed while sessions are open
+	Grace     time.Duration // how long after the last session "off" waits
+}
+
+// protectionState is what the protector knows between decisions. The zero
+// value is a new task: unprotected.
+type protectionState struct {
+	Protected   bool      // the last state the agent confirmed
+	ProtectedAt time.Time // when it last confirmed "on"
+	ZeroSince   time.Time // when the count was first seen at 0 while protected
+	Failures    int       // failed calls in a row
+	RetryAt     time.Time // no call before this after a failure
+}
+
+type protectionAction int
+
+const (
+	protectNone protectionAction = iota
+	protectOn                    // turn on or renew
+	protectOff
+)
+
+// protectionStep is a decision: call the agent, or wait until Wake (zero:
+// until something changes).
+type protectionStep struct {
+	Action protectionAction
+	Wake   time.Time
+}
+
+// decideProtection is the pure decision: given the state, the time, the
+// open sessions and the drain deadline (zero when the task is current), it
+// returns the updated state and what to do.
+//
+//   - While draining and past the deadline, protection goes off and stays
+//     off, sessions or not: the rollout must be able to stop the task.
+//   - Sessions open: turn on, or renew once Refresh has passed.
+//   - No sessions while protected: turn off Grace after the count hit 0
+//     (a page reload does not flap it).
+//   - After a failed call, nothing is called before RetryAt.
+func decideProtection(s protectionState, now time.Time, sessions int, drainAt time.Time, p protectionPolicy) (protectionState, protectionStep) {
+	if sessions > 0 {
+		s.ZeroSince = time.Time{}
+	} else if s.Protected && s.ZeroSince.IsZero() {
+		s.ZeroSince = now
+	}
+	drained := !drainAt.IsZero() && !now.Before(drainAt)
+
+	var st protectionStep
+	switch {
+	case drained && s.Protected:
+		st.Action = protectOff
+	case drained:
+		// Nothing to do, ever: stay off.
+	case sessions > 0 && (!s.Protected || !now.Before(s.ProtectedAt.Add(p.Refresh))):
+		st.Action = protectOn
+	case sessions > 0:
+		st.Wake = s.ProtectedAt.Add(p.Refresh)
+	case s.Protected && !now.Before(s.ZeroSince.Add(p.Grace)):
+		st.Action = protectOff
+	case s.Protected:
+		st.Wake = s.ZeroSince.Add(p.Grace)
+	}
+	if !drained && !drainAt.IsZero() && s.Protected && st.Action == protectNone &&
+		(st.Wake.IsZero() || drainAt.Before(st.Wake)) {
+		st.Wake = drainAt // wake to end protection on time
+	}
+	if st.Action == protectNone {
+		s.Failures = 0 // nothing to do any more: a later change starts afresh
+		return s, st
+	}
+	if s.Failures > 0 && now.Before(s.RetryAt) {
+		return s, protectionStep{Wake: s.RetryAt}
+	}
+	return s, st
+}
+
+// protectionCalled is the state after a call for action at time now:
+// confirmed when err is nil, else a failure to retry after retryIn.
+func protectionCalled(s protectionState, action protectionAction, err error, now time.Time, retryIn time.Duration) protectionState {
+	if err != nil {
+		s.Failures++
+		s.RetryAt = now.Add(retryIn)
+		return s
+	}
+	s.Failures, s.RetryAt = 0, time.Time{}
+	s.Protected = action == protectOn
+	if s.Protected {
+		s.ProtectedAt = now
+	} else {
+		s.ZeroSince = time.Time{}
+	}
+	return s
+}
+
+// run applies the decisions until ctx ends. On shutdown it does nothing:
+// the task is being stopped anyway.
 func (p *protector) run(ctx context.Context) {
-	var (
-		protected   bool      // last state the agent confirmed
-		protectedAt time.Time // when it last confirmed "on"
-		zeroSince   time.Time // when the count was first seen at 0 while protected
-		failures    int
-		retryAt     time.Time
-	)
+	var s protectionState
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
 	for {
-		now := time.Now()
 		n := p.sessions.load()
-		if n > 0 {
-			zeroSince = time.Time{}
-		} else if protected && zeroSince.IsZero() {
-			zeroSince = now
+		var drainAt time.Time
+		if p.drain != nil {
+			drainAt = p.drain()
 		}
-
-		var wake time.Time // zero: wait for a change only
-		action := 0        // +1 enable/refresh, -1 disable
-		switch {
-		case n > 0 && (!protected || !now.Before(protectedAt.Add(p.refresh))):
-			action = +1
-		case n > 0 && protected:
-			wake = protectedAt.Add(p.refresh)
-		case protected && !now.Before(zeroSince.Add(p.grace)):
-			action = -1
-		case protected:
-			wake = zeroSince.Add(p.grace)
-		}
-		if action == 0 {
-			failures = 0 // nothing to do any more: a later change starts afresh
-		}
-		if action != 0 && failures > 0 && now.Before(retryAt) {
-			action, wake = 0, retryAt
-		}
-
-		if action != 0 {
-			enable := action > 0
-			err := p.set(ctx, enable)
+		var st protectionStep
+		s, st = decideProtection(s, time.Now(), n, drainAt, p.policy)
+		if st.Action != protectNone {
+			was := s
+			err := p.set(ctx, st.Action == protectOn)
 			if ctx.Err() != nil {
 				return
 			}
-			if err != nil {
-				failures++
-				wait := p.backoff.delay(failures)
-				retryAt = time.Now().Add(wait)
-				p.log.Error("task protection update failed, retrying", "protection_enabled", enable,
-					"sessions", n, "attempt", failures, "retry_in", wait.String(), "err", err)
-			} else {
-				if failures > 0 {
-					p.log.Info("task protection update recovered", "failed_attempts", failures)
-				}
-				failures = 0
-				if enable && !protected {
-					p.log.Info("task protection on", "sessions", n, "expires_in_minutes", p.expiresIn)
-				} else if enable {
-					p.log.Debug("task protection refreshed", "sessions", n, "expires_in_minutes", p.expiresIn)
-				} else {
-					p.log.Info("task protection off", "grace", p.grace.String())
-				}
-				protected = enable
-				if enable {
-					protectedAt = time.Now()
-				} else {
-					zeroSince = time.Time{}
-				}
-			}
+			s = protectionCalled(s, st.Action, err, time.Now(), p.backoff.delay(s.Failures+1))
+			p.logCall(was, s, st.Action, n, drainAt, err)
 			continue // re-evaluate: the count may have changed meanwhile
 		}
-
 		var tc <-chan time.Time
-		if !wake.IsZero() {
-			timer.Reset(time.Until(wake))
+		if !st.Wake.IsZero() {
+			timer.Reset(time.Until(st.Wake))
 			tc = timer.C
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-p.notify:
+		case <-p.drainNotify:
 		case <-tc:
 		}
 		timer.Stop()
+	}
+}
+
+func (p *protector) logCall(was, now protectionState, action protectionAction, sessions int, drainAt time.Time, err error) {
+	enable := action == protectOn
+	switch {
+	case err != nil:
+		p.log.Error("task protection update failed, retrying", "protection_enabled", enable, "sessions", sessions,
+			"attempt", now.Failures, "retry_in", time.Until(now.RetryAt).Round(time.Millisecond).String(), "err", err)
+		return
+	case was.Failures > 0:
+		p.log.Info("task protection update recovered", "failed_attempts", was.Failures)
+	}
+	switch {
+	case enable && !was.Protected:
+		p.log.Info("task protection on", "sessions", sessions, "expires_in_minutes", p.policy.ExpiresIn)
+	case enable:
+		p.log.Debug("task protection refreshed", "sessions", sessions, "expires_in_minutes", p.policy.ExpiresIn)
+	case !drainAt.IsZero() && !time.Now().Before(drainAt):
+		p.log.Info("task protection off: drained (the service deploys another task definition)", "sessions", sessions)
+	default:
+		p.log.Info("task protection off", "grace", p.policy.Grace.String())
 	}
 }
 
@@ -146,7 +217,7 @@ func (p *protector) set(ctx context.Context, enable bool) error {
 		ExpiresInMinutes  int `json:",omitempty"`
 	}{ProtectionEnabled: enable}
 	if enable {
-		body.ExpiresInMinutes = p.expiresIn
+		body.ExpiresInMinutes = p.policy.ExpiresIn
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -180,7 +251,7 @@ func (p *protector) set(ctx context.Context, enable bool) error {
 	case pr.Protection == nil:
 		return fmt.Errorf("agent response has no protection: %s", snippet(raw))
 	case pr.Protection.ProtectionEnabled != enable:
-		return errors.New("agent response says ProtectionEnabled=" + fmt.Sprint(pr.Protection.ProtectionEnabled) + ", want " + fmt.Sprint(enable))
+		return fmt.Errorf("agent response says ProtectionEnabled=%t, want %t", pr.Protection.ProtectionEnabled, enable)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,15 +19,13 @@ func protectionSetup(t *testing.T, refresh, grace time.Duration, bo backoff) (*a
 	std := newAgentStandIn(t)
 	client := testClient(t)
 	p := &protector{
-		client:    client,
-		url:       newProtectionURL(std.URI()),
-		expiresIn: 60,
-		refresh:   refresh,
-		grace:     grace,
-		sessions:  a.sessions,
-		notify:    a.sessions.subscribe(),
-		backoff:   bo,
-		log:       a.log,
+		client:   client,
+		url:      newProtectionURL(std.URI()),
+		policy:   protectionPolicy{ExpiresIn: 60, Refresh: refresh, Grace: grace},
+		sessions: a.sessions,
+		notify:   a.sessions.subscribe(),
+		backoff:  bo,
+		log:      a.log,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -192,7 +191,7 @@ func TestProtectionAgentFailuresAreRetried(t *testing.T) {
 func TestProtectionResponseParsing(t *testing.T) {
 	checkLeaks(t)
 	std := newAgentStandIn(t)
-	p := &protector{client: testClient(t), url: newProtectionURL(std.URI()), expiresIn: 5}
+	p := &protector{client: testClient(t), url: newProtectionURL(std.URI()), policy: protectionPolicy{ExpiresIn: 5}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, tc := range []struct {
@@ -239,5 +238,68 @@ func TestBackoff(t *testing.T) {
 		if len(seen) < 50 {
 			t.Fatalf("attempt %d: delays not jittered (%d distinct values)", attempt, len(seen))
 		}
+	}
+}
+
+// The decision itself, one behaviour per row. t0 is a fixed instant; the
+// policy renews every 30 minutes and turns off 30 s after the last session.
+func TestDecideProtection(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	pol := protectionPolicy{ExpiresIn: 60, Refresh: 30 * time.Minute, Grace: 30 * time.Second}
+	on := protectionState{Protected: true, ProtectedAt: t0}
+	for _, tc := range []struct {
+		name     string
+		state    protectionState
+		now      time.Time
+		sessions int
+		drainAt  time.Time
+		want     protectionStep
+		wantZero time.Time // the state's ZeroSince afterwards
+	}{
+		{"new task, no sessions: nothing, ever", protectionState{}, t0, 0, time.Time{}, protectionStep{}, time.Time{}},
+		{"first session: on", protectionState{}, t0, 1, time.Time{}, protectionStep{Action: protectOn}, time.Time{}},
+		{"protected, sessions: wait for the refresh", on, at(time.Minute), 3, time.Time{}, protectionStep{Wake: at(30 * time.Minute)}, time.Time{}},
+		{"protected, sessions, refresh due: renew", on, at(30 * time.Minute), 3, time.Time{}, protectionStep{Action: protectOn}, time.Time{}},
+		{"last session gone: wait the grace", on, at(time.Minute), 0, time.Time{}, protectionStep{Wake: at(time.Minute + 30*time.Second)}, at(time.Minute)},
+		{"grace running: keep waiting", protectionState{Protected: true, ProtectedAt: t0, ZeroSince: at(time.Minute)}, at(time.Minute + 10*time.Second), 0, time.Time{},
+			protectionStep{Wake: at(time.Minute + 30*time.Second)}, at(time.Minute)},
+		{"grace over: off", protectionState{Protected: true, ProtectedAt: t0, ZeroSince: at(time.Minute)}, at(time.Minute + 30*time.Second), 0, time.Time{},
+			protectionStep{Action: protectOff}, at(time.Minute)},
+		{"session back within the grace: stays on", protectionState{Protected: true, ProtectedAt: t0, ZeroSince: at(time.Minute)}, at(time.Minute + 10*time.Second), 1, time.Time{},
+			protectionStep{Wake: at(30 * time.Minute)}, time.Time{}},
+		{"failed call: wait for the retry", protectionState{Failures: 2, RetryAt: at(4 * time.Second)}, at(time.Second), 1, time.Time{}, protectionStep{Wake: at(4 * time.Second)}, time.Time{}},
+		{"retry due: call again", protectionState{Failures: 2, RetryAt: at(4 * time.Second)}, at(4 * time.Second), 1, time.Time{}, protectionStep{Action: protectOn}, time.Time{}},
+		{"draining, before the deadline: wake at the deadline", on, at(time.Minute), 3, at(10 * time.Minute), protectionStep{Wake: at(10 * time.Minute)}, time.Time{}},
+		{"draining, deadline passed, sessions open: off", on, at(10 * time.Minute), 3, at(10 * time.Minute), protectionStep{Action: protectOff}, time.Time{}},
+		{"drained and off, sessions open: never on again", protectionState{}, at(11 * time.Minute), 3, at(10 * time.Minute), protectionStep{}, time.Time{}},
+		{"draining, new task's first session before the deadline: on", protectionState{}, at(time.Minute), 1, at(10 * time.Minute), protectionStep{Action: protectOn}, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, got := decideProtection(tc.state, tc.now, tc.sessions, tc.drainAt, pol)
+			if got != tc.want {
+				t.Fatalf("step %+v, want %+v", got, tc.want)
+			}
+			if !s.ZeroSince.Equal(tc.wantZero) {
+				t.Fatalf("ZeroSince %v, want %v", s.ZeroSince, tc.wantZero)
+			}
+		})
+	}
+}
+
+func TestProtectionCalled(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s := protectionCalled(protectionState{}, protectOn, errors.New("agent down"), t0, 2*time.Second)
+	if s.Protected || s.Failures != 1 || !s.RetryAt.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("after a failure: %+v", s)
+	}
+	s = protectionCalled(s, protectOn, nil, t0.Add(3*time.Second), time.Second)
+	if !s.Protected || s.Failures != 0 || !s.ProtectedAt.Equal(t0.Add(3*time.Second)) || !s.RetryAt.IsZero() {
+		t.Fatalf("after success: %+v", s)
+	}
+	s.ZeroSince = t0.Add(time.Minute)
+	s = protectionCalled(s, protectOff, nil, t0.Add(2*time.Minute), time.Second)
+	if s.Protected || !s.ZeroSince.IsZero() {
+		t.Fatalf("after off: %+v", s)
 	}
 }

@@ -5,37 +5,84 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"path"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
 // HealthPath is answered by the sidecar itself and never proxied. The target
 // group's health check points at it.
 const HealthPath = sessionmodel.AgentHealthPath
 
-// healthTimeout bounds the health probe of the Shiny server.
-const healthTimeout = 2 * time.Second
+// hsts is sent on every response: users reach the app over HTTPS only (the
+// ALB redirects port 80).
+const hsts = "max-age=31536000"
 
-// agent is the HTTP handler of the sidecar: health endpoint, reverse proxy
-// and session counting.
+// limits are the proxy's protections against one client exhausting a task,
+// and its timings. Production takes them from the configuration and
+// defaultLimits; tests build smaller ones.
+type limits struct {
+	// MaxPerUser caps the open websocket sessions of one signed-in identity.
+	MaxPerUser int
+	// MaxUpstream caps the requests in flight to Shiny, websockets included,
+	// and so the connections to it. Beyond it the sidecar answers 503.
+	MaxUpstream int
+	// BodyTimeout bounds how long receiving a plain request's body may take.
+	BodyTimeout time.Duration
+	// IdleTimeout closes a session without a user message for this long.
+	IdleTimeout time.Duration
+	// BusyGrace is how long Shiny may accept without answering and still
+	// count as healthy.
+	BusyGrace time.Duration
+	// ProbeTimeout bounds each health probe's connect and answer.
+	ProbeTimeout time.Duration
+}
+
+// Fixed limits (not settings): generous for Shiny, which serves everything
+// from one R thread, and small enough that one client cannot hold a task.
+const (
+	maxUpstreamRequests = 1024
+	bodyTimeout         = 2 * time.Minute
+	probeTimeout        = 2 * time.Second
+)
+
+func limitsFrom(cfg config) limits {
+	return limits{
+		MaxPerUser:   cfg.MaxPerUser,
+		MaxUpstream:  maxUpstreamRequests,
+		BodyTimeout:  bodyTimeout,
+		IdleTimeout:  cfg.IdleTimeout,
+		BusyGrace:    cfg.BusyGrace,
+		ProbeTimeout: probeTimeout,
+	}
+}
+
+// agent is the HTTP handler of the sidecar: its own endpoints, the reverse
+// proxy and session accounting.
 type agent struct {
 	upstream  *url.URL
 	proxy     *httputil.ReverseProxy
 	transport *http.Transport
-	health    *http.Client
+	health    *healthChecker
 	sessions  *sessionCounter
+	reg       *registry
+	slots     chan struct{} // one per request in flight to Shiny
+	limits    limits
 	log       *slog.Logger
 }
 
-func newAgent(upstream *url.URL, sessions *sessionCounter, log *slog.Logger) *agent {
+func newAgent(upstream *url.URL, lim limits, sessions *sessionCounter, log *slog.Logger) *agent {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		// The upstream is on loopback: never route it through HTTP_PROXY.
@@ -47,6 +94,7 @@ func newAgent(upstream *url.URL, sessions *sessionCounter, log *slog.Logger) *ag
 			}
 			return noHalfClose{c}, nil
 		},
+		MaxConnsPerHost:     lim.MaxUpstream,
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     30 * time.Second,
@@ -57,122 +105,246 @@ func newAgent(upstream *url.URL, sessions *sessionCounter, log *slog.Logger) *ag
 	a := &agent{
 		upstream:  upstream,
 		transport: tr,
-		health:    &http.Client{Transport: tr, Timeout: healthTimeout},
+		health:    &healthChecker{upstream: upstream, timeout: lim.ProbeTimeout, busyGrace: lim.BusyGrace},
 		sessions:  sessions,
+		reg:       newRegistry(sessions, lim.MaxPerUser),
+		slots:     make(chan struct{}, lim.MaxUpstream),
+		limits:    lim,
 		log:       log,
 	}
 	a.proxy = &httputil.ReverseProxy{
-		Rewrite:       a.rewrite,
-		Transport:     tr,
-		FlushInterval: -1, // flush every write: streaming responses stay streaming
-		BufferPool:    copyBuffers,
-		ErrorHandler:  a.proxyError,
-		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Rewrite:        a.rewrite,
+		Transport:      tr,
+		FlushInterval:  -1, // flush every write: streaming responses stay streaming
+		BufferPool:     copyBuffers,
+		ModifyResponse: addHSTS,
+		ErrorHandler:   a.proxyError,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a
 }
 
-// rewrite sends the request to the Shiny server as received: same Host, same
-// headers (ALB's x-amzn-oidc-* included). ReverseProxy strips the forwarding
-// headers before Rewrite; the ALB's values are put back, and the ALB's
-// address is appended to X-Forwarded-For as any proxy in a chain does. Only
-// the ALB can reach the sidecar's port, so its headers are trusted.
-func (a *agent) rewrite(pr *httputil.ProxyRequest) {
-	pr.SetURL(a.upstream)
-	pr.Out.Host = pr.In.Host
-	if v, ok := pr.In.Header["X-Forwarded-For"]; ok {
-		pr.Out.Header["X-Forwarded-For"] = v
-	}
-	pr.SetXForwarded()
-	for _, h := range []string{"X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded"} {
-		if v, ok := pr.In.Header[h]; ok {
-			pr.Out.Header[h] = v
-		}
-	}
-}
-
-func (a *agent) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		a.log.Debug("client went away", "path", r.URL.Path, "err", err)
-	} else {
-		a.log.Warn("proxy error", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	w.WriteHeader(http.StatusBadGateway)
-}
-
-func (a *agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == HealthPath {
-		a.serveHealth(w, r)
-		return
-	}
-	if !isWebSocketUpgrade(r) {
-		a.proxy.ServeHTTP(w, r)
-		return
-	}
-	// For an upgrade, ReverseProxy hijacks the client connection only after
-	// the upstream answered 101, then copies both ways and returns from
-	// ServeHTTP only when the copying is over and both connections are
-	// closed (Go 1.26 net/http/httputil handleUpgradeResponse). So a session
-	// starts at the hijack and ends when ServeHTTP returns.
-	sw := &sessionWriter{ResponseWriter: w, sessions: a.sessions}
-	defer func() {
-		if sw.hijacked {
-			a.sessions.add(-1)
-		}
-	}()
-	a.proxy.ServeHTTP(sw, r)
-}
-
-// serveHealth answers for the Shiny server: 200 when GET / (of the upstream
-// base path) answers with a status below 500 within healthTimeout, else 503.
-func (a *agent) serveHealth(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	status, err := a.probeUpstream(r.Context())
-	body := map[string]any{"sessions": a.sessions.load()}
-	code := http.StatusOK
-	switch {
-	case err != nil:
-		code = http.StatusServiceUnavailable
-		body["status"] = "upstream unreachable"
-		body["error"] = err.Error()
-		a.log.Warn("health check: upstream unreachable", "err", err)
-	case status >= 500:
-		code = http.StatusServiceUnavailable
-		body["status"] = "upstream unhealthy"
-		body["upstream_status"] = status
-		a.log.Warn("health check: upstream unhealthy", "upstream_status", status)
-	default:
-		body["status"] = "ok"
-		body["upstream_status"] = status
-	}
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(body)
-}
-
-func (a *agent) probeUpstream(ctx context.Context) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.upstream.JoinPath("/").String(), nil)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("User-Agent", "sessionagent-healthcheck")
-	resp, err := a.health.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	// Read a little so the connection can be reused, then drop the rest.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	return resp.StatusCode, nil
+// run does the agent's background work (closing idle sessions) until ctx ends.
+func (a *agent) run(ctx context.Context) {
+	a.reg.reapIdle(ctx, a.limits.IdleTimeout, idleCheckInterval(a.limits.IdleTimeout), a.log)
 }
 
 // close releases idle upstream connections.
 func (a *agent) close() { a.transport.CloseIdleConnections() }
 
-// isWebSocketUpgrade reports whether r asks to switch to the websocket protocol.
-func isWebSocketUpgrade(r *http.Request) bool {
-	return headerHasToken(r.Header["Connection"], "upgrade") &&
-		headerHasToken(r.Header["Upgrade"], "websocket")
+func (a *agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isAgentPath(r.URL.Path) {
+		if r.URL.Path == HealthPath {
+			a.serveHealth(w, r)
+		} else {
+			refuse(w, http.StatusNotFound, "Not found.")
+		}
+		return
+	}
+	up := upgradeType(r.Header)
+	if up != "" && !strings.EqualFold(up, "websocket") {
+		refuse(w, http.StatusBadRequest, "Only websocket upgrades are supported.")
+		return
+	}
+	select {
+	case a.slots <- struct{}{}:
+		defer func() { <-a.slots }()
+	default:
+		a.log.Warn("upstream request limit reached", "limit", a.limits.MaxUpstream, "path", r.URL.Path)
+		w.Header().Set("Retry-After", "5")
+		refuse(w, http.StatusServiceUnavailable, "The app is at capacity. Please try again shortly.")
+		return
+	}
+	if up == "" {
+		a.servePlain(w, r)
+		return
+	}
+	a.serveWebSocket(w, r)
+}
+
+// isAgentPath tells whether p is in the sidecar's own path space, also when
+// written with dot segments.
+func isAgentPath(p string) bool {
+	prefix := strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/")
+	return p == prefix || strings.HasPrefix(p, prefix+"/") ||
+		path.Clean("/"+p) == prefix || strings.HasPrefix(path.Clean("/"+p), prefix+"/")
+}
+
+// upgradeType is the protocol r asks to switch to, "" for none.
+func upgradeType(h http.Header) string {
+	if !headerHasToken(h["Connection"], "upgrade") {
+		return ""
+	}
+	return strings.TrimSpace(h.Get("Upgrade"))
+}
+
+// servePlain proxies a request that is not an upgrade. Its body must arrive
+// within BodyTimeout, so slow senders cannot hold upstream connections.
+func (a *agent) servePlain(w http.ResponseWriter, r *http.Request) {
+	if r.Body != nil && r.Body != http.NoBody {
+		rc := http.NewResponseController(w)
+		if err := rc.SetReadDeadline(time.Now().Add(a.limits.BodyTimeout)); err == nil {
+			b := &deadlineBody{ReadCloser: r.Body, clear: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+			r.Body = b
+			// ReverseProxy hands its error handler its own copy of the
+			// request; the context reaches it.
+			r = r.WithContext(context.WithValue(r.Context(), deadlineBodyKey{}, b))
+		}
+	}
+	a.proxy.ServeHTTP(w, r)
+}
+
+type deadlineBodyKey struct{}
+
+// deadlineBody notes that reading the body ran into the read deadline, and
+// clears the deadline once the body is complete (the connection's next read
+// is the server's, and must not time out while the response is prepared).
+type deadlineBody struct {
+	io.ReadCloser
+	clear    func()
+	once     sync.Once
+	timedOut atomic.Bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	switch {
+	case err == io.EOF:
+		b.once.Do(b.clear)
+	case err != nil && isTimeout(err):
+		b.timedOut.Store(true)
+	}
+	return n, err
+}
+
+// serveWebSocket proxies a websocket upgrade and accounts for the session.
+// ReverseProxy hijacks the browser's connection only after Shiny answered
+// 101, then copies both ways, and returns from ServeHTTP only when the
+// copying is over and both connections are closed (Go 1.26
+// net/http/httputil handleUpgradeResponse). So a session starts at the
+// hijack and ends when ServeHTTP returns.
+func (a *agent) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	user := r.Header.Get("X-Amzn-Oidc-Identity")
+	if !a.reg.reserve(user) {
+		a.log.Warn("session limit per user reached", "user", user, "limit", a.limits.MaxPerUser)
+		w.Header().Set("Retry-After", "60")
+		refuse(w, http.StatusTooManyRequests, "Too many open sessions for this user (at most "+
+			strconv.Itoa(a.limits.MaxPerUser)+"). Close another tab of this app, then reload.")
+		return
+	}
+	defer a.reg.release(user)
+	// The sidecar reads the browser's messages to tell activity from
+	// keep-alive, so Shiny must not negotiate compression (permessage-deflate).
+	r.Header.Del("Sec-Websocket-Extensions")
+	sw := &sessionWriter{ResponseWriter: w, reg: a.reg, sess: &session{user: user}}
+	defer func() {
+		if sw.hijacked {
+			a.reg.closed(sw.sess)
+		}
+	}()
+	a.proxy.ServeHTTP(sw, r)
+}
+
+// rewrite sends the request to the Shiny server as received: same Host, same
+// headers. ReverseProxy has removed the hop-by-hop headers, every header the
+// client named in Connection, and the forwarding headers. Put back:
+//   - the ALB's x-amzn-oidc-* headers: they are not hop-by-hop, whatever a
+//     client's Connection header says, and the app relies on them;
+//   - X-Forwarded-For, with the ALB's address appended as any proxy in a
+//     chain does, and the ALB's X-Forwarded-Proto.
+//
+// X-Forwarded-Host and Forwarded stay dropped: the ALB sets neither, so
+// any value would be the client's.
+func (a *agent) rewrite(pr *httputil.ProxyRequest) {
+	pr.SetURL(a.upstream)
+	pr.Out.Host = pr.In.Host
+	for k, v := range pr.In.Header {
+		if strings.HasPrefix(k, "X-Amzn-Oidc-") {
+			pr.Out.Header[k] = v
+		}
+	}
+	if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+		chain := ip
+		if prior := pr.In.Header["X-Forwarded-For"]; len(prior) > 0 {
+			chain = strings.Join(prior, ", ") + ", " + ip
+		}
+		pr.Out.Header.Set("X-Forwarded-For", chain)
+	}
+	if v, ok := pr.In.Header["X-Forwarded-Proto"]; ok {
+		pr.Out.Header["X-Forwarded-Proto"] = v
+	}
+}
+
+func addHSTS(resp *http.Response) error {
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		resp.Header.Set("Strict-Transport-Security", hsts)
+	}
+	return nil
+}
+
+func (a *agent) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	if b, ok := r.Context().Value(deadlineBodyKey{}).(*deadlineBody); ok && b.timedOut.Load() {
+		a.log.Info("request body not received in time", "method", r.Method, "path", r.URL.Path, "limit", a.limits.BodyTimeout.String())
+		refuse(w, http.StatusRequestTimeout, "The request body did not arrive in time.")
+		return
+	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		a.log.Debug("client went away", "path", r.URL.Path, "err", err)
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	a.log.Warn("proxy error", "method", r.Method, "path", r.URL.Path, "err", err)
+	h := w.Header()
+	h.Set("Strict-Transport-Security", hsts)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Retry-After", "5")
+	w.WriteHeader(http.StatusBadGateway)
+	_, _ = io.WriteString(w, unavailablePage)
+}
+
+// unavailablePage is the 502 answer while Shiny does not answer (starting,
+// restarting): short, and it reloads itself.
+const unavailablePage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+<title>Starting</title></head>
+<body><p>The app is starting or restarting. This page reloads in a few seconds.</p></body></html>
+`
+
+// refuse answers with a short plain-text message.
+func refuse(w http.ResponseWriter, code int, msg string) {
+	h := w.Header()
+	h.Set("Strict-Transport-Security", hsts)
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, msg+"\n")
+}
+
+// serveHealth answers whether the task can serve (see health.go): 200 when
+// Shiny answers or has been busy for less than BusyGrace, else 503.
+func (a *agent) serveHealth(w http.ResponseWriter, r *http.Request) {
+	v, busyFor, detail := a.health.check(r.Context())
+	h := w.Header()
+	h.Set("Strict-Transport-Security", hsts)
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	body := map[string]any{"status": v.Status, "upstream": detail, "sessions": a.sessions.load()}
+	code := http.StatusOK
+	if busyFor > 0 {
+		body["busy_seconds"] = int(busyFor.Seconds())
+	}
+	switch {
+	case !v.Healthy:
+		code = http.StatusServiceUnavailable
+		a.log.Warn("health check: unhealthy", "status", v.Status, "upstream", detail, "busy_for", busyFor.Round(time.Second).String())
+	case v.Status == "busy":
+		a.log.Info("health check: Shiny busy, still healthy", "upstream", detail, "busy_for", busyFor.Round(time.Second).String(),
+			"grace", a.limits.BusyGrace.String())
+	}
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 func headerHasToken(values []string, token string) bool {
@@ -186,11 +358,12 @@ func headerHasToken(values []string, token string) bool {
 	return false
 }
 
-// sessionWriter counts a session when ReverseProxy hijacks the client
+// sessionWriter opens a session when ReverseProxy hijacks the browser's
 // connection, which it does only for a 101 answer to an upgrade request.
 type sessionWriter struct {
 	http.ResponseWriter
-	sessions *sessionCounter
+	reg      *registry
+	sess     *session
 	hijacked bool // set and read on the handler goroutine only
 }
 
@@ -200,25 +373,19 @@ func (s *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	s.hijacked = true
-	s.sessions.add(1)
-	return noHalfClose{c}, brw, nil
+	s.sess.conn = c
+	s.sess.touch(time.Now())
+	s.reg.opened(s.sess)
+	return &clientConn{Conn: c, sess: s.sess}, brw, nil
 }
 
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (s *sessionWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// bufferPool recycles the 32 KiB buffers ReverseProxy copies bodies with.
+// bufferPool recycles the 32 KiB buffers ReverseProxy copies plain bodies with.
 type bufferPool struct{ p sync.Pool }
 
 func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
 func (b *bufferPool) Put(x []byte) { b.p.Put(&x) }
 
 var copyBuffers = &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
-
-// noHalfClose hides CloseWrite of a TCP connection. ReverseProxy, when one
-// side of an upgraded connection reaches EOF, half-closes the other side
-// and keeps waiting for it if it can; a websocket has no use for half-open
-// connections, and a peer that ignores the FIN would keep a dead session
-// counted. Without CloseWrite, the proxy tears down both sides as soon as
-// either ends.
-type noHalfClose struct{ net.Conn }

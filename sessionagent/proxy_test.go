@@ -196,6 +196,11 @@ func TestHeadersPassThrough(t *testing.T) {
 	req.Header.Set("X-Forwarded-Port", "443")
 	req.Header.Set("X-Amzn-Trace-Id", "Root=1-abc")
 	req.Header.Set("Cookie", "a=1; b=2")
+	// What a client may add and the ALB passes on: forwarding headers the
+	// ALB never sets, and a Connection header naming the ALB's headers.
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	req.Header.Set("Forwarded", "for=198.51.100.1;host=evil.example;proto=http")
+	req.Header.Set("Connection", "x-amzn-oidc-data, X-Amzn-Oidc-Identity, x-amzn-oidc-accesstoken, X-Forwarded-Proto")
 	resp, err := testClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +226,11 @@ func TestHeadersPassThrough(t *testing.T) {
 	for k, v := range want {
 		if g := got.Header.Values(k); len(g) != 1 || g[0] != v {
 			t.Errorf("header %s at the backend = %q, want %q", k, g, v)
+		}
+	}
+	for _, h := range []string{"X-Forwarded-Host", "Forwarded"} {
+		if g := got.Header.Values(h); len(g) > 0 {
+			t.Errorf("client-supplied %s reached the backend: %q", h, g)
 		}
 	}
 	if got.Host != "shiny.example.com" {

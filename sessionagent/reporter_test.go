@@ -138,9 +138,10 @@ func TestAgainstMoto(t *testing.T) {
 		defer cancel()
 
 		metaClient := testClient(t)
-		arn, err := fetchTaskARN(ctx, metaClient, meta.URI(), fastBackoff, a.log)
-		if err != nil || arn != testTaskARN {
-			t.Fatalf("task ARN %q, %v", arn, err)
+		md, err := fetchTaskMetadata(ctx, metaClient, meta.URI(), fastBackoff, a.log)
+		arn := md.TaskARN
+		if err != nil || arn != testTaskARN || md.TaskDefinition() != "shiny:3" {
+			t.Fatalf("task metadata %+v, %v", md, err)
 		}
 		if meta.hits.Load() != 3 {
 			t.Fatalf("metadata endpoint asked %d times, want 3 (two 503s, then the answer)", meta.hits.Load())
@@ -248,10 +249,12 @@ func TestAgainstMoto(t *testing.T) {
 	t.Run("run end to end", func(t *testing.T) {
 		checkLeaks(t)
 		table := newTable(t)
-		for _, kv := range m.Env() {
-			k, v, _ := strings.Cut(kv, "=")
-			t.Setenv(k, v)
-		}
-		testRunEndToEnd(t, db, table)
+		testRunEndToEnd(t, m.Env(), db, table)
+	})
+
+	t.Run("drain", func(t *testing.T) {
+		checkLeaks(t)
+		setUpServices(t, ecsClient(t, m))
+		testRunDrain(t, m.Env(), newTable(t))
 	})
 }

@@ -15,31 +15,49 @@ import (
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
-func testOptions(ready chan<- net.Addr) options {
+func testOptions() options {
 	o := defaultOptions()
-	o.listenHost = "127.0.0.1"
 	o.coalesce = 20 * time.Millisecond
 	o.backoff = backoff{10 * time.Millisecond, 100 * time.Millisecond}
+	o.deploymentPoll = 50 * time.Millisecond
 	o.shutdownTimeout = 5 * time.Second
-	o.ready = func(a net.Addr) { ready <- a }
 	return o
 }
 
-// startRun runs runWith in the background; stop cancels it and returns its error.
+// startRun runs runWith in the background on loopback (env gets
+// SESSION_AGENT_LISTEN_HOST and a free SESSION_AGENT_PORT unless it has
+// them) and waits until its health endpoint answers, whatever it says.
+// stop cancels it and returns its error.
 func startRun(t *testing.T, env map[string]string, stdout *logBuffer) (base string, stop func() error) {
-	ready := make(chan net.Addr, 1)
+	if env[sessionmodel.EnvListenHost] == "" {
+		env[sessionmodel.EnvListenHost] = "127.0.0.1"
+	}
+	if env[sessionmodel.EnvAgentPort] == "" {
+		env[sessionmodel.EnvAgentPort] = strconv.Itoa(freePort(t))
+	}
+	base = "http://" + net.JoinHostPort(env[sessionmodel.EnvListenHost], env[sessionmodel.EnvAgentPort])
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runWith(ctx, func(k string) string { return env[k] }, stdout, testOptions(ready)) }()
-	select {
-	case addr := <-ready:
-		base = "http://" + addr.String()
-	case err := <-done:
-		cancel()
-		t.Fatalf("run ended at start: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("run did not start listening")
+	go func() { done <- runWith(ctx, func(k string) string { return env[k] }, stdout, testOptions()) }()
+	probe := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := probe.Get(base + HealthPath)
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("run ended at start: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("run did not answer on %s: %v", base+HealthPath, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	stopped := false
 	var result error
@@ -69,7 +87,6 @@ func TestRunLocallyWithoutECS(t *testing.T) {
 		}
 	})
 	env := map[string]string{
-		sessionmodel.EnvAgentPort:   strconv.Itoa(freePort(t)),
 		sessionmodel.EnvUpstreamURL: b.URL,
 	}
 	base, stop := startRun(t, env, logs)
@@ -121,28 +138,47 @@ func TestRunRejectsInvalidConfig(t *testing.T) {
 	}
 }
 
-// testRunEndToEnd runs the whole sidecar against moto (AWS_* set by the
-// caller), a metadata and an agent stand-in.
-func testRunEndToEnd(t *testing.T, db *dynamodb.Client, table string) {
+// inECS is the environment of a sidecar in an ECS task, on loopback: a
+// backend, a task metadata stand-in (answering after metaNotReady 503s), an
+// ECS agent stand-in, the AWS variables awsEnv (moto's) and extra. Its log
+// is printed if the test fails.
+type inECS struct {
+	env  map[string]string
+	std  *agentStandIn
+	logs *logBuffer
+}
+
+func newInECS(t *testing.T, awsEnv []string, table string, metaNotReady int64, extra map[string]string) inECS {
 	b := newBackend(t)
-	meta := newMetadataStandIn(t, 1)
-	std := newAgentStandIn(t)
-	logs := &logBuffer{}
+	meta := newMetadataStandIn(t, metaNotReady)
+	e := inECS{std: newAgentStandIn(t), logs: &logBuffer{}}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("log:\n%s", logs.String())
+			t.Logf("log:\n%s", e.logs.String())
 		}
 	})
-	env := map[string]string{
-		sessionmodel.EnvAgentPort:   strconv.Itoa(freePort(t)),
+	e.env = map[string]string{
 		sessionmodel.EnvUpstreamURL: b.URL,
 		sessionmodel.EnvTableName:   table,
 		EnvMetadataURI:              meta.URI(),
-		EnvAgentURI:                 std.URI(),
-		EnvProtectionMinutes:        "15",
-		EnvProtectionGrace:          "100ms",
+		EnvAgentURI:                 e.std.URI(),
 	}
-	base, stop := startRun(t, env, logs)
+	for _, kv := range awsEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		e.env[k] = v
+	}
+	for k, v := range extra {
+		e.env[k] = v
+	}
+	return e
+}
+
+// testRunEndToEnd runs the whole sidecar against moto (awsEnv: its AWS_*
+// variables), a metadata and an agent stand-in.
+func testRunEndToEnd(t *testing.T, awsEnv []string, db *dynamodb.Client, table string) {
+	e := newInECS(t, awsEnv, table, 1, map[string]string{EnvProtectionMinutes: "15", EnvProtectionGrace: "100ms"})
+	std, logs := e.std, e.logs
+	base, stop := startRun(t, e.env, logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	client := testClient(t)

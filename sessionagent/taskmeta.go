@@ -11,54 +11,63 @@ import (
 	"strings"
 )
 
-// fetchTaskARN asks the task metadata endpoint v4 for this task's ARN,
+// taskMetadata is what the sidecar reads from the task metadata endpoint v4
+// (${ECS_CONTAINER_METADATA_URI_V4}/task).
+type taskMetadata struct {
+	TaskARN  string `json:"TaskARN"`
+	Family   string `json:"Family"`
+	Revision string `json:"Revision"`
+}
+
+// TaskDefinition is "family:revision", as in a task definition ARN.
+func (m taskMetadata) TaskDefinition() string { return m.Family + ":" + m.Revision }
+
+// fetchTaskMetadata asks the task metadata endpoint v4 about this task,
 // retrying with backoff until it answers or ctx ends. At task start the
 // endpoint may not answer yet.
-func fetchTaskARN(ctx context.Context, client *http.Client, metadataURI string, bo backoff, log *slog.Logger) (string, error) {
+func fetchTaskMetadata(ctx context.Context, client *http.Client, metadataURI string, bo backoff, log *slog.Logger) (taskMetadata, error) {
 	endpoint := strings.TrimRight(metadataURI, "/") + "/task"
 	for attempt := 1; ; attempt++ {
-		arn, err := getTaskARN(ctx, client, endpoint)
+		meta, err := getTaskMetadata(ctx, client, endpoint)
 		if err == nil {
-			return arn, nil
+			return meta, nil
 		}
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return taskMetadata{}, ctx.Err()
 		}
 		wait := bo.delay(attempt)
 		log.Warn("task metadata not available yet, retrying", "url", endpoint, "attempt", attempt, "retry_in", wait.String(), "err", err)
 		if !sleepCtx(ctx, wait) {
-			return "", ctx.Err()
+			return taskMetadata{}, ctx.Err()
 		}
 	}
 }
 
-func getTaskARN(ctx context.Context, client *http.Client, endpoint string) (string, error) {
+func getTaskMetadata(ctx context.Context, client *http.Client, endpoint string) (taskMetadata, error) {
+	var meta taskMetadata
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
-		return "", err
+		return meta, err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", err
+		return meta, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", err
+		return meta, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %d: %s", resp.StatusCode, snippet(body))
-	}
-	var meta struct {
-		TaskARN string `json:"TaskARN"`
+		return meta, fmt.Errorf("status %d: %s", resp.StatusCode, snippet(body))
 	}
 	if err := json.Unmarshal(body, &meta); err != nil {
-		return "", fmt.Errorf("decode task metadata: %w", err)
+		return meta, fmt.Errorf("decode task metadata: %w", err)
 	}
 	if !strings.HasPrefix(meta.TaskARN, "arn:") {
-		return "", errors.New("task metadata has no TaskARN")
+		return meta, errors.New("task metadata has no TaskARN")
 	}
-	return meta.TaskARN, nil
+	return meta, nil
 }
 
 // regionFromARN returns the region field of an ARN, "" if there is none.

@@ -2,34 +2,39 @@ package stacks
 
 import (
 	"fmt"
-	"slices"
-	"sync"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsecrimage"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsecrrepository"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawssubnet"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawssubnets"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsvpc"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ecscluster"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/shinyfargate/shiny-cdktf/constructs/accesslogs"
+	"github.com/shinyfargate/shiny-cdktf/constructs/alerts"
 	"github.com/shinyfargate/shiny-cdktf/constructs/cognitoauthalb"
 	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/constructs/waf"
 	"github.com/shinyfargate/shiny-cdktf/internal/lambdabuild"
 	"github.com/shinyfargate/shiny-cdktf/internal/logoutconfig"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
-// Ports the containers listen on. The Shiny task's ALB traffic goes to the
-// session sidecar, which proxies it to Shiny on localhost.
-const (
-	ShinyPort        = 3838
-	SessionAgentPort = 8080
-	LogoutPort       = logoutconfig.DefaultPort
-)
+// ShinyRoutingAlgorithm routes new Shiny sessions. A websocket is routed once
+// and stays (stickiness); least outstanding requests sends new sessions away
+// from busy tasks. The simulator (which models this value) shows it never
+// worse than round robin on the built-in scenarios (docs/simulate/results.md).
+const ShinyRoutingAlgorithm = shinyservice.AlgorithmLeastOutstandingRequests
+
+// LogoutPort is the port the logout server listens on.
+const LogoutPort = logoutconfig.DefaultPort
 
 // Image is an image looked up in its repository at plan time.
 type Image struct {
@@ -49,37 +54,155 @@ func MissingImageMessage(repository, tag string) string {
 	return fmt.Sprintf("ECR repository %s holds no tagged image (nothing pushed yet, or its newest image is untagged), so image tag %q cannot be deployed. Push the images first: run `make push-image` after `cdktf deploy ecr`, then `cdktf deploy app` again.", repository, tag)
 }
 
+// Assets are what the app stack packages from this repository. The caller
+// builds them once (BuildAssets) before the stacks, so a failed build writes
+// no synth output and tests build them once for many synths.
+type Assets struct {
+	// SessionMetric is the sessionmetric Lambda.
+	SessionMetric lambdabuild.Package
+	// PreSignUp is the Cognito pre sign-up Lambda of auth.signUp "domains".
+	PreSignUp lambdabuild.Package
+}
+
+// SessionMetricPackage is the sessionmetric Lambda's Go package.
+const SessionMetricPackage = "github.com/shinyfargate/shiny-cdktf/sessionmetric"
+
+// PreSignUpPackage is the pre sign-up Lambda's Go package.
+const PreSignUpPackage = "github.com/shinyfargate/shiny-cdktf/presignup"
+
+// BuildAssets builds the assets under dir (e.g. .cache; only their content
+// reaches cdktf.out, and only those a stack uses).
+func BuildAssets(dir string) (Assets, error) {
+	metric, err := lambdabuild.Build(SessionMetricPackage, dir+"/lambda", "sessionmetric")
+	if err != nil {
+		return Assets{}, err
+	}
+	preSignUp, err := lambdabuild.Build(PreSignUpPackage, dir+"/lambda", "presignup")
+	return Assets{SessionMetric: metric, PreSignUp: preSignUp}, err
+}
+
 // AppStack holds everything that runs the app: ALB, Cognito, ECS services,
 // logs and autoscaling. It is deployed after the images are pushed.
 type AppStack struct {
 	Stack   cdktf.TerraformStack
 	Cluster ecscluster.EcsCluster
-	Images  map[string]Image
+	// Pinned are the images by name (ImageShiny, ...), pinned to their digests.
+	Pinned  map[string]Image
 	ALB     *cognitoauthalb.CognitoAuthALB
 	Shiny   *shinyservice.ShinyService
 	Logout  *shinyservice.ShinyService
 	Scaling *sessionscaling.SessionScaling
+	// AccessLogs, WAF and Alerts are nil unless turned on in cfg.
+	AccessLogs *accesslogs.AccessLogs
+	WAF        *waf.WAF
+	Alerts     *alerts.Alerts
 }
 
-// SessionMetricPackage is the Lambda built at synth time.
-const SessionMetricPackage = "github.com/shinyfargate/shiny-cdktf/sessionmetric"
+// edge adds what guards and records the ALB's traffic, when turned on:
+// the access and connection logs, and the web application firewall.
+func (s *AppStack) edge(cfg Config) error {
+	var err error
+	if cfg.AccessLogs.Enabled {
+		if s.AccessLogs, err = accesslogs.NewAccessLogs(s.Stack, "access-logs", accesslogs.Props{
+			Settings: cfg.AccessLogs, NamePrefix: cfg.NamePrefix, Region: cfg.Region, AllowDeletion: cfg.AllowDeletion,
+		}); err != nil {
+			return err
+		}
+		l := s.AccessLogs
+		if l.Policy != nil {
+			s.ALB.LogTo(l.BucketName, l.AccessPrefix, l.ConnectionPrefix, l.Policy)
+		} else {
+			s.ALB.LogTo(l.BucketName, l.AccessPrefix, l.ConnectionPrefix)
+		}
+	}
+	if cfg.WAF.Enabled {
+		if s.WAF, err = waf.NewWAF(s.Stack, "waf", waf.Props{
+			Settings: cfg.WAF, NamePrefix: cfg.NamePrefix, LoadBalancerARN: *s.ALB.LoadBalancer.Arn(),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-// lambdaBuildDir holds the built Lambda zip (relative to the working
-// directory; only its content reaches cdktf.out).
-const lambdaBuildDir = ".cache/lambda"
-
-// buildSessionMetric builds the Lambda once per process (tests synthesize many stacks).
-var buildSessionMetric = sync.OnceValues(func() (lambdabuild.Package, error) {
-	return lambdabuild.Build(SessionMetricPackage, lambdaBuildDir, "sessionmetric")
-})
+// alerts adds the alarms and their topic, when turned on; the scaling's
+// observation alarm on missing session data notifies the topic too.
+func (s *AppStack) alerts(cfg Config) error {
+	if !cfg.Alerts.Enabled {
+		return nil
+	}
+	var err error
+	if s.Alerts, err = alerts.NewAlerts(s.Stack, "alerts", alerts.Props{
+		Settings: cfg.Alerts, NamePrefix: cfg.NamePrefix,
+		LoadBalancerARNSuffix: *s.ALB.LoadBalancer.ArnSuffix(), TargetGroupARNSuffix: *s.Shiny.TargetGroup.ArnSuffix(),
+		ClusterName: *s.Cluster.Name(), ServiceName: *s.Shiny.Service.Name(),
+		FunctionName: *s.Scaling.Function.FunctionName(), Scaling: cfg.Scaling,
+	}); err != nil {
+		return err
+	}
+	s.Scaling.AlarmsTo(s.Alerts.TopicARN)
+	return nil
+}
 
 // NewAppStack builds the app stack for cfg.
-func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
-	s := &AppStack{Stack: newStack(scope, StackApp, cfg), Images: map[string]Image{}}
-	stack := s.Stack
+func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppStack, error) {
+	s := &AppStack{Stack: newStack(scope, StackApp, cfg)}
+	net := network(s.Stack, cfg)
+	s.Pinned = pinImages(s.Stack, cfg)
+	s.Cluster = ecscluster.NewEcsCluster(s.Stack, jsii.String("cluster"), &ecscluster.EcsClusterConfig{
+		Name:    jsii.String(cfg.NamePrefix),
+		Setting: []*ecscluster.EcsClusterSetting{{Name: jsii.String("containerInsights"), Value: jsii.String("enabled")}},
+	})
 
-	vpcID, vpcCIDR, subnetIDs := network(stack, cfg)
-	for _, spec := range Images {
+	var err error
+	if s.ALB, err = cognitoauthalb.NewCognitoAuthALB(s.Stack, "alb", cognitoauthalb.Props{
+		Settings: cfg.Settings, NamePrefix: cfg.NamePrefix,
+		VpcID: net.vpcID, SubnetIDs: net.subnetIDs, VpcCIDR: net.cidr,
+		PreSignUpLambda: assets.PreSignUp, LogRetentionDays: cfg.LogRetentionDays,
+		// The sidecar's own endpoints (its health check) are not for users.
+		PrivatePaths: []string{strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/"), sessionmodel.AgentPathPrefix + "*"},
+	}); err != nil {
+		return nil, err
+	}
+	if s.Logout, err = shinyservice.NewShinyService(s.Stack, "logout", s.logoutProps(cfg, net)); err != nil {
+		return nil, err
+	}
+	if err := s.ALB.AddService(cognitoauthalb.TargetLogout, s.Logout); err != nil {
+		return nil, err
+	}
+	if s.Shiny, err = shinyservice.NewShinyService(s.Stack, "shiny", s.shinyProps(cfg, net)); err != nil {
+		return nil, err
+	}
+	if err := s.ALB.AddService(cognitoauthalb.TargetApp, s.Shiny); err != nil {
+		return nil, err
+	}
+	if doc := cfg.Shiny.ReadSecretsPolicy(s.Shiny.ExecutionRole, "ReadSecretsDocument"); doc != nil {
+		s.Shiny.GrantExecution(s.Shiny.ExecutionRole, "ReadSecretsPolicy", "read-app-secrets", doc)
+	}
+	if err := s.edge(cfg); err != nil {
+		return nil, err
+	}
+	scaling := ScalingProps(cfg)
+	scaling.ClusterName, scaling.ClusterARN, scaling.Service = *s.Cluster.Name(), *s.Cluster.Arn(), s.Shiny
+	scaling.Lambda, scaling.LoadBalancerARNSuffix = assets.SessionMetric, *s.ALB.LoadBalancer.ArnSuffix()
+	if s.WAF != nil {
+		scaling.Widgets = append(scaling.Widgets, s.WAF.DashboardWidget(cfg.Region))
+	}
+	if s.Scaling, err = sessionscaling.NewSessionScaling(s.Stack, "scaling", scaling); err != nil {
+		return nil, err
+	}
+	if err := s.alerts(cfg); err != nil {
+		return nil, err
+	}
+	s.outputs(cfg)
+	return s, nil
+}
+
+// pinImages looks up each pushed image by tag, failing the plan with what to
+// do when it is missing.
+func pinImages(stack cdktf.TerraformStack, cfg Config) map[string]Image {
+	pinned := map[string]Image{}
+	for _, spec := range ImageSpecs {
 		repoName := cfg.RepositoryName(spec.Name)
 		repo := dataawsecrrepository.NewDataAwsEcrRepository(stack, jsii.String("repository-"+spec.Name), &dataawsecrrepository.DataAwsEcrRepositoryConfig{
 			Name: jsii.String(repoName),
@@ -96,149 +219,165 @@ func NewAppStack(scope constructs.Construct, cfg Config) (*AppStack, error) {
 			RepositoryName: repo.Name(),
 			ImageTag:       jsii.String(cfg.ImageTag),
 		})
-		s.Images[spec.Name] = Image{Repository: repo, Tagged: img}
+		pinned[spec.Name] = Image{Repository: repo, Tagged: img}
 	}
+	return pinned
+}
 
-	s.Cluster = ecscluster.NewEcsCluster(stack, jsii.String("cluster"), &ecscluster.EcsClusterConfig{
-		Name: jsii.String(cfg.NamePrefix),
-		Setting: []*ecscluster.EcsClusterSetting{{
-			Name: jsii.String("containerInsights"), Value: jsii.String("enabled"),
-		}},
-	})
-
-	var err error
-	s.ALB, err = cognitoauthalb.NewCognitoAuthALB(stack, "alb", cognitoauthalb.Props{
-		NamePrefix:          cfg.NamePrefix,
-		Domain:              cfg.Domain,
-		HostedZoneID:        cfg.HostedZoneID,
-		VpcID:               vpcID,
-		SubnetIDs:           subnetIDs,
-		VpcCIDR:             vpcCIDR,
-		TargetPorts:         slices.Compact(slices.Sorted(slices.Values([]int{SessionAgentPort, LogoutPort}))),
-		IngressCIDRs:        cfg.AllowedIngressCIDRs,
-		IdleTimeout:         time.Duration(cfg.IdleTimeoutSeconds) * time.Second,
-		SessionTimeout:      time.Duration(cfg.AuthSessionTimeoutSeconds) * time.Second,
-		CognitoDomainPrefix: cfg.CognitoDomainPrefix,
-		DeletionProtection:  cfg.DeletionProtection,
-	})
-	if err != nil {
-		return nil, err
+// serviceProps are the props both services share.
+func (s *AppStack) serviceProps(cfg Config, net networkIDs, name string, size shinyservice.Size, images ...string) shinyservice.Props {
+	var repos []string
+	for _, img := range images {
+		repos = append(repos, *s.Pinned[img].Repository.Arn())
 	}
-
-	common := shinyservice.Props{
-		NamePrefix:         cfg.NamePrefix,
-		Region:             cfg.Region,
-		ClusterARN:         *s.Cluster.Arn(),
-		VpcID:              vpcID,
-		SubnetIDs:          subnetIDs,
-		AssignPublicIP:     cfg.VpcID == "", // the default VPC's subnets are public and have no NAT
-		ALBSecurityGroupID: *s.ALB.SecurityGroup.Id(),
-		LogRetentionDays:   cfg.LogRetentionDays,
+	return shinyservice.Props{
+		Name: name, NamePrefix: cfg.NamePrefix, Region: cfg.Region, Size: size,
+		ClusterARN: *s.Cluster.Arn(), VpcID: net.vpcID, SubnetIDs: net.taskSubnetIDs(),
+		AssignPublicIP:      cfg.VpcID == "", // the default VPC's subnets are public and have no NAT
+		ALBSecurityGroupID:  *s.ALB.SecurityGroup.Id(),
+		LogRetentionDays:    cfg.LogRetentionDays,
+		ImageRepositoryARNs: repos,
 	}
+}
 
-	logoutImage := s.Images[ImageLogout]
-	logoutProps := common
-	logoutProps.Name = "logout"
-	logoutProps.CPU, logoutProps.MemoryMiB, logoutProps.DesiredCount = cfg.Logout.CPU, cfg.Logout.MemoryMiB, cfg.Logout.DesiredCount
-	logoutProps.ImageRepositoryARNs = []string{*logoutImage.Repository.Arn()}
-	logoutProps.TargetContainer = "logout"
-	logoutProps.HealthCheckPath = "/healthz"
-	logoutProps.Containers = []shinyservice.Container{{
-		Name:  "logout",
-		Image: logoutImage.Ref(),
-		Port:  LogoutPort,
+// logoutProps run the logout server, configured as logoutconfig reads it.
+func (s *AppStack) logoutProps(cfg Config, net networkIDs) shinyservice.Props {
+	p := s.serviceProps(cfg, net, "logout", cfg.Logout, ImageLogout)
+	p.TargetContainer = "logout"
+	p.HealthCheckPath = "/healthz"
+	p.Containers = []shinyservice.Container{{
+		Name:        "logout",
+		Image:       s.Pinned[ImageLogout].Ref(),
+		Port:        LogoutPort,
 		Environment: LogoutEnvironment(s.ALB.URL(), cfg.Region, *s.ALB.UserPoolDomain.Domain(), *s.ALB.UserPoolClient.Id()),
 		HealthCheck: []string{"CMD", "/logout", "-healthcheck"},
 	}}
-	if s.Logout, err = shinyservice.NewShinyService(stack, "logout", logoutProps); err != nil {
-		return nil, err
-	}
+	return p
+}
 
-	shinyImage, agentImage := s.Images[ImageShiny], s.Images[ImageSessionAgent]
-	shinyProps := common
-	shinyProps.Name = "shiny"
-	shinyProps.CPU, shinyProps.MemoryMiB, shinyProps.DesiredCount = cfg.Shiny.CPU, cfg.Shiny.MemoryMiB, cfg.Shiny.DesiredCount
-	shinyProps.ImageRepositoryARNs = []string{*shinyImage.Repository.Arn(), *agentImage.Repository.Arn()}
-	shinyProps.TargetContainer = "session-agent"
-	shinyProps.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
-	shinyProps.StickinessDuration = 24 * time.Hour
-	shinyProps.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
-	shinyProps.Containers = []shinyservice.Container{
+// shinyProps run the Shiny app behind the session sidecar, which alone
+// receives the ALB's traffic and proxies it to Shiny on localhost.
+func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
+	p := s.serviceProps(cfg, net, "shiny", cfg.Shiny.Size, ImageShiny, ImageSessionAgent)
+	p.TargetContainer = "session-agent"
+	p.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
+	p.StickinessDuration = 24 * time.Hour
+	p.RoutingAlgorithm = ShinyRoutingAlgorithm
+	p.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
+	p.EnableExec = cfg.Shiny.EnableExec
+	agentEnv := map[string]string{
+		sessionmodel.EnvAgentPort:   fmt.Sprint(sessionmodel.AgentPort),
+		sessionmodel.EnvUpstreamURL: sessionmodel.UpstreamURL(sessionmodel.ShinyPort),
+		sessionmodel.EnvTableName:   sessionscaling.TableName(cfg.NamePrefix),
+		// For the drain: the service's deployments (a plain name; the
+		// service resource itself depends on this task definition).
+		sessionmodel.EnvCluster: *s.Cluster.Name(),
+		sessionmodel.EnvService: p.FullName(),
+	}
+	for _, s := range cfg.agentSettings() {
+		agentEnv[s.Env] = s.EnvValue(s.Value)
+	}
+	p.Containers = []shinyservice.Container{
 		{
 			// No port mapping: only the sidecar, on localhost, reaches Shiny.
 			Name:        "shiny",
-			Image:       shinyImage.Ref(),
-			Environment: map[string]string{"SHINY_HOST": "127.0.0.1", "SHINY_PORT": fmt.Sprint(ShinyPort)},
-			// wget is in the image for this check (docker/shiny/Dockerfile).
-			HealthCheck:            []string{"CMD", "wget", "-q", "-O", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", ShinyPort)},
+			Image:       s.Pinned[ImageShiny].Ref(),
+			Environment: shinyEnvironment(cfg.Shiny.AppSettings),
+			Secrets:     cfg.Shiny.ValueFroms(),
+			// A TCP connect only: httpuv accepts connections on its own
+			// thread, so a long computation on R's one thread does not fail
+			// it (an HTTP check would, and ECS would stop the task with every
+			// session on it). The sidecar's check judges whether R answers.
+			HealthCheck:            []string{"CMD", "bash", "-c", fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d", sessionmodel.ShinyPort)},
 			HealthCheckStartPeriod: 120 * time.Second, // R packages load slowly
 		},
 		{
-			Name:  "session-agent",
-			Image: agentImage.Ref(),
-			Port:  SessionAgentPort,
-			Environment: map[string]string{
-				sessionmodel.EnvAgentPort:   fmt.Sprint(SessionAgentPort),
-				sessionmodel.EnvUpstreamURL: fmt.Sprintf("http://127.0.0.1:%d", ShinyPort),
-				sessionmodel.EnvTableName:   sessionscaling.TableName(cfg.NamePrefix),
-			},
-			HealthCheck:      []string{"CMD", "/sessionagent", "-healthcheck"},
-			DependsOnHealthy: []string{"shiny"},
+			Name:        "session-agent",
+			Image:       s.Pinned[ImageSessionAgent].Ref(),
+			Port:        sessionmodel.AgentPort,
+			Environment: agentEnv,
+			// Healthy while Shiny answers, or is busy for up to
+			// shiny.busyGraceSeconds; unhealthy at once when R is gone.
+			HealthCheck:            []string{"CMD", "/sessionagent", "-healthcheck"},
+			HealthCheckStartPeriod: 120 * time.Second,
+			DependsOnHealthy:       []string{"shiny"},
 		},
 	}
-	if s.Shiny, err = shinyservice.NewShinyService(stack, "shiny", shinyProps); err != nil {
-		return nil, err
-	}
-
-	if err := s.ALB.Route(cognitoauthalb.Routes{
-		AppTargetGroupARN:    *s.Shiny.TargetGroup.Arn(),
-		LogoutTargetGroupARN: *s.Logout.TargetGroup.Arn(),
-	}); err != nil {
-		return nil, err
-	}
-
-	lambda, err := buildSessionMetric()
-	if err != nil {
-		return nil, err
-	}
-	if s.Scaling, err = sessionscaling.NewSessionScaling(stack, "scaling", sessionscaling.Props{
-		NamePrefix:            cfg.NamePrefix,
-		Region:                cfg.Region,
-		ClusterName:           *s.Cluster.Name(),
-		ClusterARN:            *s.Cluster.Arn(),
-		ServiceName:           *s.Shiny.Service.Name(),
-		TaskRoleName:          *s.Shiny.TaskRole.Name(),
-		LambdaZip:             lambda.ZipPath,
-		LambdaZipSHA256:       lambda.SHA256,
-		Mode:                  cfg.Scaling.Mode,
-		MinTasks:              cfg.Scaling.MinTasks,
-		MaxTasks:              cfg.Scaling.MaxTasks,
-		ScaleOutAbove:         cfg.Scaling.ScaleOutAbove,
-		ScaleInBelow:          cfg.Scaling.ScaleInBelow,
-		CPUTargetPercent:      cfg.Scaling.CPUTargetPercent,
-		LogRetentionDays:      cfg.LogRetentionDays,
-		LoadBalancerARNSuffix: *s.ALB.LoadBalancer.ArnSuffix(),
-		TargetGroupARNSuffix:  *s.Shiny.TargetGroup.ArnSuffix(),
-	}); err != nil {
-		return nil, err
-	}
-
-	// A service registers targets only once its target group is behind a
-	// listener, and its tasks need their roles' policies from the first start
-	// to the last stop (image pull, logs, the sidecar's writes).
-	s.Logout.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule), address(s.Logout.ExecutionPolicy)))
-	s.Shiny.Service.SetDependsOn(jsii.Strings(address(s.ALB.HTTPSListener), address(s.ALB.LogoutRule), address(s.Shiny.ExecutionPolicy), address(s.Scaling.AgentPolicy)))
-
-	s.outputs(cfg)
-	return s, nil
+	return p
 }
 
-// network returns the VPC, its address range and the subnets: configured,
-// or the default VPC's.
-func network(stack cdktf.TerraformStack, cfg Config) (vpcID, cidr string, subnetIDs []string) {
+// ShinyContainerEnvironment is what the stack itself sets in the Shiny
+// container; shiny.environment and shiny.secrets may not use these names.
+func ShinyContainerEnvironment() map[string]string {
+	return map[string]string{"SHINY_HOST": "127.0.0.1", "SHINY_PORT": fmt.Sprint(sessionmodel.ShinyPort)}
+}
+
+// shinyEnvironment is the app's plain environment (shiny.environment) and
+// the stack's own (validation refuses overlaps).
+func shinyEnvironment(app shinyservice.AppSettings) map[string]string {
+	env := map[string]string{}
+	maps.Copy(env, app.Environment)
+	maps.Copy(env, ShinyContainerEnvironment())
+	return env
+}
+
+// networkIDs are the VPC, its address range and the subnets.
+type networkIDs struct {
+	vpcID, cidr string
+	subnetIDs   []string
+	// taskSubnets are taskSubnetIds, looked up at plan time; empty: subnetIDs.
+	taskSubnets []dataawssubnet.DataAwsSubnet
+}
+
+// taskSubnetIDs are the tasks' subnets: taskSubnetIds (their ids from the
+// plan-time lookups, so the checks run before any task is placed), else the ALB's.
+func (n networkIDs) taskSubnetIDs() []string {
+	if len(n.taskSubnets) == 0 {
+		return n.subnetIDs
+	}
+	var ids []string
+	for _, s := range n.taskSubnets {
+		ids = append(ids, *s.Id())
+	}
+	return ids
+}
+
+// quoted lists xs as the config file writes them.
+func quoted(xs []string) string { return `"` + strings.Join(xs, `", "`) + `"` }
+
+// taskSubnetChecks looks up each task subnet and fails the plan when one is
+// not in vpcId or when together they do not span two availability zones
+// (an ECS service in one AZ stops with it).
+func taskSubnetChecks(stack cdktf.TerraformStack, cfg Config) []dataawssubnet.DataAwsSubnet {
+	var out []dataawssubnet.DataAwsSubnet
+	for i, id := range cfg.TaskSubnetIDs {
+		conds := []*cdktf.Postcondition{{
+			Condition:    jsii.String(fmt.Sprintf("${self.vpc_id == %q}", cfg.VpcID)),
+			ErrorMessage: jsii.String(fmt.Sprintf("taskSubnetIds[%d] = %q: is not in vpcId %s; task subnets must be in the ALB's VPC", i, id, cfg.VpcID)),
+		}}
+		if i == len(cfg.TaskSubnetIDs)-1 {
+			azs := []string{"self.availability_zone"}
+			for _, prev := range out {
+				azs = append(azs, "data.aws_subnet."+*prev.FriendlyUniqueId()+".availability_zone")
+			}
+			conds = append(conds, &cdktf.Postcondition{
+				Condition:    jsii.String("${length(distinct([" + strings.Join(azs, ", ") + "])) >= 2}"),
+				ErrorMessage: jsii.String(fmt.Sprintf("taskSubnetIds = [%s]: all in one availability zone; list subnets in at least two, so the service survives an AZ outage", quoted(cfg.TaskSubnetIDs))),
+			})
+		}
+		out = append(out, dataawssubnet.NewDataAwsSubnet(stack, jsii.String(fmt.Sprintf("task-subnet-%d", i)), &dataawssubnet.DataAwsSubnetConfig{
+			Id:        jsii.String(id),
+			Lifecycle: &cdktf.TerraformResourceLifecycle{Postcondition: &conds},
+		}))
+	}
+	return out
+}
+
+// network returns the configured VPC and subnets, or the default VPC's.
+func network(stack cdktf.TerraformStack, cfg Config) networkIDs {
 	if cfg.VpcID != "" {
 		vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("vpc"), &dataawsvpc.DataAwsVpcConfig{Id: jsii.String(cfg.VpcID)})
-		return cfg.VpcID, *vpc.CidrBlock(), cfg.SubnetIDs
+		return networkIDs{cfg.VpcID, *vpc.CidrBlock(), cfg.SubnetIDs, taskSubnetChecks(stack, cfg)}
 	}
 	vpc := dataawsvpc.NewDataAwsVpc(stack, jsii.String("default-vpc"), &dataawsvpc.DataAwsVpcConfig{Default: jsii.Bool(true)})
 	subnets := dataawssubnets.NewDataAwsSubnets(stack, jsii.String("default-subnets"), &dataawssubnets.DataAwsSubnetsConfig{
@@ -247,36 +386,9 @@ func network(stack cdktf.TerraformStack, cfg Config) (vpcID, cidr string, subnet
 			{Name: jsii.String("default-for-az"), Values: jsii.Strings("true")},
 		},
 	})
-	return *vpc.Id(), *vpc.CidrBlock(), jsii2strings(subnets.Ids())
-}
-
-// address is a resource's Terraform address (TYPE.NAME), for depends_on.
-func address(r cdktf.TerraformResource) string {
-	return *r.TerraformResourceType() + "." + *r.FriendlyUniqueId()
-}
-
-func jsii2strings(list *[]*string) []string {
-	var out []string
-	for _, s := range *list {
-		out = append(out, *s)
+	var ids []string
+	for _, id := range *subnets.Ids() {
+		ids = append(ids, *id)
 	}
-	return out
-}
-
-func (s *AppStack) outputs(cfg Config) {
-	st := s.Stack
-	output(st, "app_url", "Where users open the app", s.ALB.URL())
-	output(st, "alb_dns_name", "The ALB's DNS name (point DOMAIN and www.DOMAIN at it without a hosted zone)", s.ALB.LoadBalancer.DnsName())
-	output(st, "user_pool_id", "Cognito user pool id", s.ALB.UserPool.Id())
-	output(st, "user_pool_client_id", "Cognito app client id used by the ALB", s.ALB.UserPoolClient.Id())
-	output(st, "hosted_ui_domain", "Cognito hosted sign-in domain", s.ALB.HostedUIDomain(cfg.Region))
-	output(st, "cluster_name", "ECS cluster", s.Cluster.Name())
-	output(st, "shiny_service_name", "ECS service of the Shiny app", s.Shiny.Service.Name())
-	output(st, "logout_service_name", "ECS service of the logout server", s.Logout.Service.Name())
-	output(st, "session_table_name", "DynamoDB table of per-task session counts", s.Scaling.Table.Name())
-	output(st, "sessionmetric_function_name", "Lambda that publishes SessionsPerTask every minute", s.Scaling.Function.FunctionName())
-	output(st, "dashboard_name", "CloudWatch dashboard of sessions, tasks, CPU, memory and ALB 5xx", s.Scaling.Dashboard.DashboardName())
-	if cfg.HostedZoneID == "" {
-		output(st, "certificate_validation_records", "Create these DNS records to validate the certificate (no hosted zone configured)", s.ALB.Certificate.DomainValidationOptions())
-	}
+	return networkIDs{*vpc.Id(), *vpc.CidrBlock(), ids, nil}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 	"github.com/shinyfargate/shiny-cdktf/internal/synthtest"
 )
 
@@ -150,7 +151,7 @@ func TestShinyTargetGroupUsesALBCookieStickiness(t *testing.T) {
 	if st["enabled"] != true || st["type"] != "lb_cookie" || st["cookie_duration"] != float64(86400) {
 		t.Errorf("shiny stickiness = %v, want enabled lb_cookie for a day", st)
 	}
-	if tg["target_type"] != "ip" || tg["port"] != float64(SessionAgentPort) {
+	if tg["target_type"] != "ip" || tg["port"] != float64(sessionmodel.AgentPort) {
 		t.Errorf("shiny target group target_type=%v port=%v", tg["target_type"], tg["port"])
 	}
 	_, ltg := app.ByPath(t, "aws_lb_target_group", "app/logout/TargetGroup")
@@ -159,6 +160,26 @@ func TestShinyTargetGroupUsesALBCookieStickiness(t *testing.T) {
 	}
 	if hc := m(ltg["health_check"]); hc["path"] != "/healthz" || hc["matcher"] != "200" {
 		t.Errorf("logout health check = %v", hc)
+	}
+	// New sessions go to the least busy task; the logout server round-robins.
+	if tg["load_balancing_algorithm_type"] != "least_outstanding_requests" || ltg["load_balancing_algorithm_type"] != "round_robin" {
+		t.Errorf("algorithms: shiny %v, logout %v", tg["load_balancing_algorithm_type"], ltg["load_balancing_algorithm_type"])
+	}
+}
+
+// A change that replaces a target group (a new VPC, a new port) must not
+// delete a group the listener still uses or collide with its name: each has
+// a name prefix and is created before the old one is destroyed.
+func TestTargetGroupsSurviveReplacement(t *testing.T) {
+	_, app := defaultSynth(t)
+	for svc, prefix := range map[string]string{"shiny": "shiny", "logout": "logout"} {
+		_, tg := app.ByPath(t, "aws_lb_target_group", "app/"+svc+"/TargetGroup")
+		if tg["name"] != nil || tg["name_prefix"] != prefix {
+			t.Errorf("%s: name=%v name_prefix=%v, want only the prefix %q", svc, tg["name"], tg["name_prefix"], prefix)
+		}
+		if m(tg["lifecycle"])["create_before_destroy"] != true {
+			t.Errorf("%s: lifecycle = %v, want create_before_destroy", svc, tg["lifecycle"])
+		}
 	}
 }
 
@@ -180,7 +201,7 @@ func TestSecurityGroupRules(t *testing.T) {
 		t.Errorf("ALB ingress ports = %v, want 443 and 80", ports)
 	}
 	// The Shiny task is reached through its session sidecar's port.
-	for svc, port := range map[string]float64{"shiny": SessionAgentPort, "logout": LogoutPort} {
+	for svc, port := range map[string]float64{"shiny": sessionmodel.AgentPort, "logout": LogoutPort} {
 		_, sg := app.ByPath(t, "aws_security_group", "app/"+svc+"/SecurityGroup")
 		ing := l(sg["ingress"])
 		if len(ing) != 1 {
@@ -281,8 +302,36 @@ func TestCognitoUserPool(t *testing.T) {
 		}
 	}
 	_, domain := app.ByPath(t, "aws_cognito_user_pool_domain", "app/alb/UserPoolDomain")
-	if domain["domain"] != "shiny-dev-login" || domain["user_pool_id"] != ref(app, t, "aws_cognito_user_pool", "app/alb/UserPool", "id") {
+	if domain["domain"] != defaultDomainPrefix(t, app) || domain["user_pool_id"] != ref(app, t, "aws_cognito_user_pool", "app/alb/UserPool", "id") {
 		t.Errorf("user pool domain = %v", domain)
+	}
+}
+
+// defaultDomainPrefix is the Cognito domain prefix of an environment that
+// sets none: NAMEPREFIX-login- and 8 hex digits of a hash of the account id,
+// looked up at plan time (unique across accounts, stable for one).
+func defaultDomainPrefix(t *testing.T, app synthtest.Synth) string {
+	t.Helper()
+	var account string
+	for name := range app.DataSources("aws_caller_identity") {
+		account = "data.aws_caller_identity." + name + ".account_id"
+	}
+	if account == "" {
+		t.Fatal("no data.aws_caller_identity: the default Cognito domain prefix needs the account id")
+	}
+	return "shiny-dev-login-${substr(sha256(" + account + "), 0, 8)}"
+}
+
+// An explicit cognitoDomainPrefix is used as given, without an account lookup.
+func TestExplicitCognitoDomainPrefix(t *testing.T) {
+	cfg := validConfig()
+	cfg.CognitoDomainPrefix = "acme-shiny-login"
+	_, app := synthBoth(t, cfg)
+	if _, domain := app.ByPath(t, "aws_cognito_user_pool_domain", "app/alb/UserPoolDomain"); domain["domain"] != "acme-shiny-login" {
+		t.Errorf("domain = %v, want acme-shiny-login", domain["domain"])
+	}
+	if ds := app.DataSources("aws_caller_identity"); len(ds) != 0 {
+		t.Errorf("data.aws_caller_identity = %v, want none with an explicit prefix", ds)
 	}
 }
 
@@ -362,8 +411,10 @@ func TestServicesOnFargateIgnoreDesiredCount(t *testing.T) {
 		if s["launch_type"] != "FARGATE" || s["cluster"] != "${aws_ecs_cluster.cluster.arn}" {
 			t.Errorf("%s: launch_type=%v cluster=%v", svc, s["launch_type"], s["cluster"])
 		}
-		if !slices.Equal(strs(m(s["lifecycle"])["ignore_changes"]), []string{"desired_count"}) {
-			t.Errorf("%s: lifecycle = %v, want desired_count ignored", svc, s["lifecycle"])
+		// Autoscaling owns the Shiny count; the logout server's count is Terraform's.
+		ignored := strs(m(s["lifecycle"])["ignore_changes"])
+		if wantIgnored := map[string][]string{"shiny": {"desired_count"}}[svc]; !slices.Equal(ignored, wantIgnored) {
+			t.Errorf("%s: lifecycle ignore_changes = %v, want %v", svc, ignored, wantIgnored)
 		}
 		cb := m(s["deployment_circuit_breaker"])
 		if cb["enable"] != true || cb["rollback"] != true {
@@ -373,12 +424,17 @@ func TestServicesOnFargateIgnoreDesiredCount(t *testing.T) {
 			name, _ := app.ByPath(t, typ, path)
 			return typ + "." + name
 		}
-		want := []string{addr("aws_lb_listener", "app/alb/HTTPSListener"), addr("aws_lb_listener_rule", "app/alb/LogoutRule"), addr("aws_iam_role_policy", "app/"+svc+"/ExecutionPolicy")}
-		if svc == "shiny" {
+		// The roles' policies exist from the first image pull and sidecar
+		// call; the target group is behind the listener (and its rule)
+		// before ECS registers targets.
+		want := []string{addr("aws_iam_role_policy", "app/"+svc+"/ExecutionPolicy"), addr("aws_lb_listener", "app/alb/HTTPSListener")}
+		if svc == "logout" {
+			want = append(want, addr("aws_lb_listener_rule", "app/alb/LogoutRule"))
+		} else {
 			want = append(want, addr("aws_iam_role_policy", "app/scaling/AgentPolicy"))
 		}
 		if got := strs(s["depends_on"]); !slices.Equal(got, want) {
-			t.Errorf("%s: depends_on = %v, want %v (listener, logout rule, the roles' policies)", svc, got, want)
+			t.Errorf("%s: depends_on = %v, want %v", svc, got, want)
 		}
 		nc := m(s["network_configuration"])
 		if nc["assign_public_ip"] != true {
@@ -440,7 +496,8 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("missing output %s", name)
 		}
 	}
-	if outs["app_url"]["value"] != "https://shiny.example.com" || outs["hosted_ui_domain"]["value"] != "shiny-dev-login.auth.us-east-1.amazoncognito.com" {
+	hostedUI := "${" + strings.Trim(ref(app, t, "aws_cognito_user_pool_domain", "app/alb/UserPoolDomain", "domain"), "${}") + "}.auth.us-east-1.amazoncognito.com"
+	if outs["app_url"]["value"] != "https://shiny.example.com" || outs["hosted_ui_domain"]["value"] != hostedUI {
 		t.Errorf("app_url=%v hosted_ui_domain=%v", outs["app_url"]["value"], outs["hosted_ui_domain"]["value"])
 	}
 }
@@ -469,16 +526,18 @@ func TestHostedZoneCreatesValidationAndAliasRecords(t *testing.T) {
 	}
 }
 
-func TestDeletionProtection(t *testing.T) {
-	for _, on := range []bool{false, true} {
+// Deletion protection is on unless allowDeletion says otherwise: the zero
+// value is the safe one.
+func TestAllowDeletion(t *testing.T) {
+	for _, allow := range []bool{false, true} {
 		cfg := validConfig()
-		cfg.DeletionProtection = on
+		cfg.AllowDeletion = allow
 		_, app := synthBoth(t, cfg)
 		_, lb := app.ByPath(t, "aws_lb", "app/alb/LoadBalancer")
 		_, pool := app.ByPath(t, "aws_cognito_user_pool", "app/alb/UserPool")
-		want := map[bool]string{false: "INACTIVE", true: "ACTIVE"}[on]
-		if lb["enable_deletion_protection"] != on || pool["deletion_protection"] != want {
-			t.Errorf("deletionProtection=%v: ALB %v, user pool %v", on, lb["enable_deletion_protection"], pool["deletion_protection"])
+		want := map[bool]string{false: "ACTIVE", true: "INACTIVE"}[allow]
+		if lb["enable_deletion_protection"] != !allow || pool["deletion_protection"] != want {
+			t.Errorf("allowDeletion=%v: ALB deletion protection %v, user pool %v", allow, lb["enable_deletion_protection"], pool["deletion_protection"])
 		}
 	}
 }
@@ -501,5 +560,56 @@ func TestConfiguredVPC(t *testing.T) {
 	nc := m(svc["network_configuration"])
 	if nc["assign_public_ip"] != false || !slices.Equal(strs(nc["subnets"]), cfg.SubnetIDs) {
 		t.Errorf("service network = %v, want configured subnets without public IPs", nc)
+	}
+}
+
+// The app reads every attribute it shows from x-amzn-oidc-data, custom ones
+// included: the client's read_attributes name them all.
+func TestClientReadsAppAttributes(t *testing.T) {
+	_, app := defaultSynth(t)
+	_, client := app.ByPath(t, "aws_cognito_user_pool_client", "app/alb/UserPoolClient")
+	got := strs(client["read_attributes"])
+	for _, want := range []string{"email", "given_name", "family_name", "custom:role", "custom:type"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("read_attributes = %v, want %s among them", got, want)
+		}
+	}
+}
+
+// Without SES settings Cognito sends email itself (its daily quota); with
+// them, through the configured SES identity.
+func TestCognitoEmailThroughSES(t *testing.T) {
+	_, app := defaultSynth(t)
+	if _, pool := app.ByPath(t, "aws_cognito_user_pool", "app/alb/UserPool"); pool["email_configuration"] != nil {
+		t.Errorf("email_configuration = %v, want none by default", pool["email_configuration"])
+	}
+	cfg := validConfig()
+	cfg.Cognito.SESFromAddress = "Shiny <noreply@example.com>"
+	cfg.Cognito.SESIdentityArn = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
+	_, app = synthBoth(t, cfg)
+	_, pool := app.ByPath(t, "aws_cognito_user_pool", "app/alb/UserPool")
+	ec := m(pool["email_configuration"])
+	if ec["email_sending_account"] != "DEVELOPER" || ec["source_arn"] != cfg.Cognito.SESIdentityArn || ec["from_email_address"] != cfg.Cognito.SESFromAddress {
+		t.Errorf("email_configuration = %v, want SES (DEVELOPER) from the configured identity", ec)
+	}
+}
+
+// The sidecar's own endpoints are answered 404 by the ALB, before sign-in,
+// on every host: only target group health checks (which bypass listener
+// rules) reach them.
+func TestSidecarPathsAreNotForUsers(t *testing.T) {
+	_, app := defaultSynth(t)
+	_, r := app.ByPath(t, "aws_lb_listener_rule", "app/alb/PrivatePathsRule")
+	conds := l(r["condition"])
+	if len(conds) != 1 || !slices.Equal(strs(m(m(conds[0])["path_pattern"])["values"]), []string{"/__sessionagent", "/__sessionagent/*"}) {
+		t.Errorf("conditions = %v, want only the paths /__sessionagent and /__sessionagent/*", conds)
+	}
+	acts := l(r["action"])
+	if len(acts) != 1 || m(acts[0])["type"] != "fixed-response" || m(m(acts[0])["fixed_response"])["status_code"] != "404" {
+		t.Errorf("actions = %v, want a fixed 404", acts)
+	}
+	_, logout := app.ByPath(t, "aws_lb_listener_rule", "app/alb/LogoutRule")
+	if !(r["priority"].(float64) < logout["priority"].(float64)) {
+		t.Errorf("priority %v, want it evaluated first", r["priority"])
 	}
 }

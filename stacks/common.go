@@ -69,13 +69,3 @@ func newStack(scope constructs.Construct, id string, cfg Config) cdktf.Terraform
 func LocalStatePath(env, stack string) string {
 	return "../../../terraform." + env + "." + stack + ".tfstate"
 }
-
-// output adds a stack output whose name is exactly id, for scripts to read.
-func output(stack cdktf.TerraformStack, id, description string, value any) cdktf.TerraformOutput {
-	o := cdktf.NewTerraformOutput(stack, jsii.String(id), &cdktf.TerraformOutputConfig{
-		Value:       value,
-		Description: jsii.String(description),
-	})
-	o.OverrideLogicalId(jsii.String(id))
-	return o
-}

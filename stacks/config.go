@@ -9,106 +9,153 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+
+	"github.com/shinyfargate/shiny-cdktf/constructs/accesslogs"
+	"github.com/shinyfargate/shiny-cdktf/constructs/alerts"
+	"github.com/shinyfargate/shiny-cdktf/constructs/cognitoauthalb"
+	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
+	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/constructs/waf"
+	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
 // EnvVarEnvironment selects the environment at synth time: SHINY_ENV=prod cdktf synth.
 const EnvVarEnvironment = "SHINY_ENV"
 
+// EnvVarConfigDir names the folder of the environment files; unset, it is
+// DefaultConfigDir (relative to the project). Teams that keep environments
+// elsewhere (a private repository) point it there.
+const EnvVarConfigDir = "SHINY_CONFIG_DIR"
+
+// DefaultConfigDir is the folder of the environment files.
+const DefaultConfigDir = "config"
+
+// ConfigDir is the folder of the environment files for the environment getenv describes.
+func ConfigDir(getenv func(string) string) string {
+	if d := getenv(EnvVarConfigDir); d != "" {
+		return d
+	}
+	return DefaultConfigDir
+}
+
 // DefaultEnvironment is used when SHINY_ENV is unset. It synthesizes with no
-// config file and no AWS credentials: the defaults below are an example.
+// config file and no AWS credentials: the defaults are an example.
 const DefaultEnvironment = "dev"
 
-// Config is one environment's settings. Every field has a default (see
-// DefaultConfig); an environment file config/NAME.json overrides any of them.
+// Config is one environment's settings: DefaultConfig, overridden by the
+// environment file config/NAME.json. The README's settings table is
+// generated from this struct (go generate ./...): its doc comments say what
+// each setting means, DefaultConfig what it defaults to.
 type Config struct {
 	// Environment is the environment's name (from SHINY_ENV), not read from the file.
 	Environment string `json:"-"`
 
-	// Region is the AWS region of every resource. Default: us-east-1.
+	// Region is the AWS region of every resource.
 	Region string `json:"region"`
 	// NamePrefix starts every resource name, so environments live side by side
-	// in one account. Default: "shiny-" + environment name.
+	// in one account. Default: "shiny-" + the environment's name.
 	NamePrefix string `json:"namePrefix"`
-	// Domain is the apex host name users open; www.DOMAIN redirects to it.
-	// Default: shiny.example.com (an example: change it before deploying).
-	Domain string `json:"domain"`
-	// HostedZoneID is the Route 53 zone of Domain. When set, the stack creates
-	// the certificate validation records and alias records for both names;
-	// when empty they are outputs for you to create at your DNS provider.
-	// Default: empty.
-	HostedZoneID string `json:"hostedZoneId"`
-	// VpcID is the VPC for the ALB and tasks. Default: empty, the account's default VPC.
+	// The ALB, its certificate and the Cognito sign-in.
+	cognitoauthalb.Settings
+	// VpcID is the VPC for the ALB and tasks. Empty: the account's default VPC.
 	VpcID string `json:"vpcId"`
-	// SubnetIDs are at least two subnets of VpcID in different availability
-	// zones. Default: empty, the default VPC's subnets.
+	// SubnetIDs are at least two subnets of vpcId in different availability
+	// zones. Empty: the default VPC's subnets.
 	SubnetIDs []string `json:"subnetIds"`
-	// AllowedIngressCIDRs may reach the ALB on 443 and 80. Default: ["0.0.0.0/0"].
-	AllowedIngressCIDRs []string `json:"allowedIngressCidrs"`
+	// TaskSubnetIDs puts the tasks in these subnets of vpcId (at least two,
+	// in different availability zones), without public IPs, while the ALB
+	// stays in subnetIds: private subnets that reach ECR, CloudWatch Logs,
+	// DynamoDB and ECS through a NAT gateway or VPC endpoints. Empty: the
+	// tasks share the ALB's subnets.
+	TaskSubnetIDs []string `json:"taskSubnetIds"`
 	// ImageTag is the tag `make push-image` pushes and the app stack deploys
-	// (pinned to its digest at plan time). Default: latest.
+	// (pinned to its digest at plan time).
 	ImageTag string `json:"imageTag"`
-	// KeepImages is how many images each ECR repository keeps. Default: 10.
+	// KeepImages is how many images each ECR repository keeps.
 	KeepImages int `json:"keepImages"`
-	// DeletionProtection protects the ALB and the Cognito user pool (and so
-	// its users) from deletion, including by `cdktf destroy app`. Default: false.
-	DeletionProtection bool `json:"deletionProtection"`
 	// ECRForceDelete lets `cdktf destroy ecr` delete repositories that still
-	// hold images. Default: false (destroy refuses and the images survive).
+	// hold images. False: destroy refuses and the images survive.
 	ECRForceDelete bool `json:"ecrForceDelete"`
-	// CognitoDomainPrefix is the hosted sign-in domain
-	// PREFIX.auth.REGION.amazoncognito.com; it must be unique in the region.
-	// Default: NamePrefix + "-login".
-	CognitoDomainPrefix string `json:"cognitoDomainPrefix"`
-	// AuthSessionTimeoutSeconds is how long an ALB sign-in lasts. Default: 28800 (8 hours).
-	AuthSessionTimeoutSeconds int `json:"authSessionTimeoutSeconds"`
-	// IdleTimeoutSeconds is the ALB idle timeout; Shiny websockets sit idle
-	// between messages, so it is longer than the ALB's 60 s. Default: 300.
-	IdleTimeoutSeconds int `json:"idleTimeoutSeconds"`
-	// Shiny sizes the Shiny app's tasks. Default: 1024 CPU units, 2048 MiB, 1 task.
-	Shiny TaskSize `json:"shiny"`
-	// Logout sizes the logout server's tasks. Default: 256 CPU units, 512 MiB, 1 task.
-	Logout TaskSize `json:"logout"`
+	// Shiny sizes the Shiny app's tasks.
+	Shiny ShinySettings `json:"shiny"`
+	// Logout sizes the logout server's tasks.
+	Logout shinyservice.Size `json:"logout"`
 	// Scaling configures autoscaling of the Shiny service.
-	Scaling Scaling `json:"scaling"`
-	// LogRetentionDays is how long CloudWatch keeps logs. Default: 30.
+	Scaling sessionscaling.Settings `json:"scaling"`
+	// Sessions configures how the session sidecar treats users' sessions.
+	Sessions SessionSettings `json:"sessions"`
+	// LogRetentionDays is how long CloudWatch keeps logs.
 	LogRetentionDays int `json:"logRetentionDays"`
-	// Tags are added to every resource (with Project and Environment). Default: none.
+	// Alerts notify people (SNS) when the app fails or runs out of capacity.
+	Alerts alerts.Settings `json:"alerts"`
+	// AccessLogs keep the ALB's access and connection logs in S3 (who reached the app).
+	AccessLogs accesslogs.Settings `json:"accessLogs"`
+	// WAF puts an AWS WAF web ACL (managed rules and a rate limit) in front of the ALB.
+	WAF waf.Settings `json:"waf"`
+	// Tags are added to every resource (with Project, Environment and ManagedBy).
 	Tags map[string]string `json:"tags"`
-	// Backend is where Terraform keeps state. Default: a local file per stack.
+	// Backend is where Terraform keeps state.
 	Backend Backend `json:"backend"`
 }
 
-// TaskSize is a Fargate task's size and initial count.
-type TaskSize struct {
-	// CPU in CPU units (256 = 0.25 vCPU), a Fargate size.
-	CPU int `json:"cpu"`
-	// MemoryMiB must be allowed by Fargate for CPU.
-	MemoryMiB int `json:"memoryMiB"`
-	// DesiredCount is the task count at creation; afterwards autoscaling owns it.
-	DesiredCount int `json:"desiredCount"`
+// ShinySettings are the Shiny service's task size and how long a busy R stays healthy.
+type ShinySettings struct {
+	shinyservice.Size
+	// The app container's environment variables and secrets.
+	shinyservice.AppSettings
+	// EnableExec turns on ECS Exec: `aws ecs execute-command` opens a shell
+	// in a running Shiny task (the task role may open SSM's channels).
+	// False: no shell.
+	EnableExec bool `json:"enableExec"`
+	// BusyGraceSeconds is how long a task stays healthy while R computes
+	// (accepts connections but does not answer); a crashed R is unhealthy at
+	// once, and ECS replaces it within about a minute.
+	BusyGraceSeconds int `json:"busyGraceSeconds"`
 }
 
-// Scaling modes.
-const (
-	ScalingSessions = "sessions"
-	ScalingCPU      = "cpu"
-)
+// SessionSettings are what the session sidecar does with users' sessions.
+// Their defaults and limits are internal/sessionmodel's (AgentSettings),
+// which the sidecar applies to the same values.
+type SessionSettings struct {
+	// IdleTimeoutMinutes closes a session without input from its user for
+	// this long; it stops counting and holding the task's scale-in protection.
+	IdleTimeoutMinutes int `json:"idleTimeoutMinutes"`
+	// DrainMinutes is how long a task the service no longer deploys (a
+	// rollout) keeps its scale-in protection, so a rollout ends in bounded time.
+	DrainMinutes int `json:"drainMinutes"`
+	// MaxPerUser is how many sessions one signed-in user may hold open on a
+	// task; more are refused with 429.
+	MaxPerUser int `json:"maxPerUser"`
+}
 
-// Scaling configures autoscaling of the Shiny service.
-type Scaling struct {
-	// Mode is "sessions" (step scaling on SessionsPerTask) or "cpu" (CPU
-	// target tracking, the notes' simpler alternative). Default: sessions.
-	Mode string `json:"mode"`
-	// MinTasks is the least number of Shiny tasks. Default: 1.
-	MinTasks int `json:"minTasks"`
-	// MaxTasks is the most Shiny tasks. Default: 5.
-	MaxTasks int `json:"maxTasks"`
-	// ScaleOutAbove adds a task when sessions per task exceed it. Default: 15.
-	ScaleOutAbove int `json:"scaleOutAbove"`
-	// ScaleInBelow removes a task when sessions per task fall below it. Default: 3.
-	ScaleInBelow int `json:"scaleInBelow"`
-	// CPUTargetPercent is the average CPU target in "cpu" mode. Default: 60.
-	CPUTargetPercent int `json:"cpuTargetPercent"`
+// agentSettings pairs each sidecar setting with its value in c, in
+// sessionmodel.AgentSettings order.
+func (c Config) agentSettings() []struct {
+	sessionmodel.IntSetting
+	Value int
+} {
+	values := map[string]int{
+		sessionmodel.IdleTimeoutMinutes.ConfigKey: c.Sessions.IdleTimeoutMinutes,
+		sessionmodel.DrainMinutes.ConfigKey:       c.Sessions.DrainMinutes,
+		sessionmodel.MaxSessionsPerUser.ConfigKey: c.Sessions.MaxPerUser,
+		sessionmodel.BusyGraceSeconds.ConfigKey:   c.Shiny.BusyGraceSeconds,
+	}
+	var out []struct {
+		sessionmodel.IntSetting
+		Value int
+	}
+	for _, s := range sessionmodel.AgentSettings {
+		v, ok := values[s.ConfigKey]
+		if !ok {
+			panic("stacks: no config value for sidecar setting " + s.ConfigKey) // a programming error, caught by every test
+		}
+		out = append(out, struct {
+			sessionmodel.IntSetting
+			Value int
+		}{s, v})
+	}
+	return out
 }
 
 // Backend kinds.
@@ -119,38 +166,46 @@ const (
 
 // Backend is where Terraform state lives.
 type Backend struct {
-	// Type is "local" or "s3". Default: local (terraform.ENV.STACK.tfstate in the project folder).
+	// Type is "local" (terraform.ENV.STACK.tfstate in the project folder) or "s3".
 	Type string `json:"type"`
 	// Bucket is the S3 bucket (s3 only).
 	Bucket string `json:"bucket"`
-	// KeyPrefix starts each state object's key; the key is PREFIX/ENV/STACK.tfstate. Default: shiny.
+	// KeyPrefix starts each state object's key; the key is PREFIX/ENV/STACK.tfstate.
 	KeyPrefix string `json:"keyPrefix"`
-	// Region of the bucket. Default: the stack's region.
+	// Region is the bucket's region. Empty: the stacks' region.
 	Region string `json:"region"`
-	// DynamoDBTable locks state with a DynamoDB table; empty uses S3's own lock file. Default: empty.
+	// DynamoDBTable locks state with a DynamoDB table. Empty: S3's own lock file.
 	DynamoDBTable string `json:"dynamodbTable"`
 }
 
-// DefaultConfig returns the defaults for environment name.
+// DefaultConfig returns the defaults for environment name: the constructs'
+// own defaults, and the stack's choices where the two services differ.
 func DefaultConfig(name string) Config {
-	prefix := "shiny-" + name
 	return Config{
-		Environment:               name,
-		Region:                    "us-east-1",
-		NamePrefix:                prefix,
-		Domain:                    "shiny.example.com",
-		AllowedIngressCIDRs:       []string{"0.0.0.0/0"},
-		ImageTag:                  "latest",
-		KeepImages:                10,
-		AuthSessionTimeoutSeconds: 28800,
-		IdleTimeoutSeconds:        300,
-		Shiny:                     TaskSize{CPU: 1024, MemoryMiB: 2048, DesiredCount: 1},
-		Logout:                    TaskSize{CPU: 256, MemoryMiB: 512, DesiredCount: 1},
-		Scaling: Scaling{
-			Mode: ScalingSessions, MinTasks: 1, MaxTasks: 5,
-			ScaleOutAbove: 15, ScaleInBelow: 3, CPUTargetPercent: 60,
+		Environment: name,
+		Region:      "us-east-1",
+		NamePrefix:  "shiny-" + name,
+		Settings: cognitoauthalb.Settings{
+			Domain:                    "shiny.example.com",
+			AllowedIngressCIDRs:       []string{"0.0.0.0/0"},
+			IdleTimeoutSeconds:        cognitoauthalb.DefaultIdleTimeoutSeconds,
+			AuthSessionTimeoutSeconds: cognitoauthalb.DefaultAuthSessionTimeoutSeconds,
+			Auth:                      cognitoauthalb.DefaultAuth(),
 		},
-		LogRetentionDays: 30,
+		ImageTag:   "latest",
+		KeepImages: 10,
+		Shiny:      ShinySettings{Size: shinyservice.Size{CPU: 1024, MemoryMiB: 2048, DesiredCount: 1}, BusyGraceSeconds: sessionmodel.BusyGraceSeconds.Default},
+		Logout:     shinyservice.Size{CPU: 256, MemoryMiB: 512, DesiredCount: 1},
+		Scaling:    sessionscaling.DefaultSettings(),
+		Sessions: SessionSettings{
+			IdleTimeoutMinutes: sessionmodel.IdleTimeoutMinutes.Default,
+			DrainMinutes:       sessionmodel.DrainMinutes.Default,
+			MaxPerUser:         sessionmodel.MaxSessionsPerUser.Default,
+		},
+		LogRetentionDays: cwlogs.DefaultRetentionDays,
+		Alerts:           alerts.DefaultSettings(),
+		AccessLogs:       accesslogs.DefaultSettings(),
+		WAF:              waf.DefaultSettings(),
 		Tags:             map[string]string{},
 		Backend:          Backend{Type: BackendLocal, KeyPrefix: "shiny"},
 	}
@@ -184,9 +239,6 @@ func LoadConfig(dir, name string) (Config, error) {
 		}
 		cfg.Environment = name
 	}
-	if cfg.CognitoDomainPrefix == "" {
-		cfg.CognitoDomainPrefix = cfg.NamePrefix + "-login"
-	}
 	if cfg.Backend.Region == "" {
 		cfg.Backend.Region = cfg.Region
 	}
@@ -196,8 +248,13 @@ func LoadConfig(dir, name string) (Config, error) {
 	return cfg, nil
 }
 
-// decodeStrict decodes JSON, refusing unknown settings (a typo must not be silently ignored).
+// decodeStrict decodes a JSON object onto v. A file must say exactly what it
+// is read as: its keys are checked first (see checkKeys), then decoded with
+// unknown fields refused.
 func decodeStrict(data []byte, v any) error {
+	if err := checkKeys(data, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

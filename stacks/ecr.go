@@ -34,7 +34,7 @@ type ECRStack struct {
 
 // NewECRStack builds the ecr stack for cfg.
 func NewECRStack(scope constructs.Construct, cfg Config) (*ECRStack, error) {
-	policy, err := lifecyclePolicy(cfg.KeepImages)
+	policy, err := lifecyclePolicy(cfg.ImageTag, cfg.KeepImages)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func NewECRStack(scope constructs.Construct, cfg Config) (*ECRStack, error) {
 		Repositories: map[string]ecrrepository.EcrRepository{},
 		Lifecycles:   map[string]ecrlifecyclepolicy.EcrLifecyclePolicy{},
 	}
-	for _, spec := range Images {
+	for _, spec := range ImageSpecs {
 		image := spec.Name
 		repo := ecrrepository.NewEcrRepository(s.Stack, jsii.String(image), &ecrrepository.EcrRepositoryConfig{
 			Name: jsii.String(cfg.RepositoryName(image)),
@@ -64,20 +64,38 @@ func NewECRStack(scope constructs.Construct, cfg Config) (*ECRStack, error) {
 	return s, nil
 }
 
-// lifecyclePolicy keeps the newest keep images of any tag state.
-func lifecyclePolicy(keep int) (string, error) {
-	policy := map[string]any{
-		"rules": []map[string]any{{
-			"rulePriority": 1,
-			"description":  fmt.Sprintf("Keep the newest %d images", keep),
-			"selection": map[string]any{
-				"tagStatus":   "any",
-				"countType":   "imageCountMoreThan",
-				"countNumber": keep,
-			},
-			"action": map[string]any{"type": "expire"},
-		}},
+// CommitTagPrefix starts the immutable tag `make push-image` gives each
+// build besides imageTag: git-COMMIT, the way back to an earlier build.
+const CommitTagPrefix = "git-"
+
+// neverExpire is a count no repository reaches: a rule with it expires
+// nothing, but holds the images it selects.
+const neverExpire = 9999
+
+// lifecyclePolicy expires old builds without ever expiring the image the app
+// stack deploys. ECR evaluates rules by priority, and "an image that matches
+// the tagging requirements of a higher priority rule cannot be expired by a
+// rule with a lower priority" (Amazon ECR User Guide, "Lifecycle policy
+// properties"), so rule 1 holds the image tagged imageTag; rule 2 keeps the
+// newest keep commit-tagged builds (a rollback sets imageTag to one of
+// them); rule 3 keeps the newest keep untagged images (builds whose tags
+// moved on). Before, one "any" rule could expire the running image after
+// more than keep pushes without a deploy.
+func lifecyclePolicy(imageTag string, keep int) (string, error) {
+	rule := func(priority int, description string, selection map[string]any) map[string]any {
+		return map[string]any{"rulePriority": priority, "description": description, "selection": selection, "action": map[string]any{"type": "expire"}}
 	}
+	policy := map[string]any{"rules": []map[string]any{
+		rule(1, fmt.Sprintf("Never expire the deployed tag %s", imageTag), map[string]any{
+			"tagStatus": "tagged", "tagPrefixList": []string{imageTag}, "countType": "imageCountMoreThan", "countNumber": neverExpire,
+		}),
+		rule(2, fmt.Sprintf("Keep the newest %d commit builds (%sCOMMIT tags)", keep, CommitTagPrefix), map[string]any{
+			"tagStatus": "tagged", "tagPrefixList": []string{CommitTagPrefix}, "countType": "imageCountMoreThan", "countNumber": keep,
+		}),
+		rule(3, fmt.Sprintf("Keep the newest %d untagged images", keep), map[string]any{
+			"tagStatus": "untagged", "countType": "imageCountMoreThan", "countNumber": keep,
+		}),
+	}}
 	b, err := json.Marshal(policy)
 	return string(b), err
 }

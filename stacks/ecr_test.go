@@ -2,14 +2,15 @@ package stacks
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
 func TestECRRepositoriesNamedFromConfig(t *testing.T) {
 	ecr, _ := defaultSynth(t)
 	repos := ecr.Resources("aws_ecr_repository")
-	if len(repos) != len(Images) {
-		t.Fatalf("want %d repositories, got %d", len(Images), len(repos))
+	if len(repos) != len(ImageSpecs) {
+		t.Fatalf("want %d repositories, got %d", len(ImageSpecs), len(repos))
 	}
 	for _, name := range []string{"shiny-dev/shiny-repository", "shiny-dev/logout-server"} {
 		ecr.HasResource(t, "aws_ecr_repository", map[string]any{"name": name})
@@ -18,7 +19,7 @@ func TestECRRepositoriesNamedFromConfig(t *testing.T) {
 
 func TestECRScanOnPushAndEncryption(t *testing.T) {
 	ecr, _ := defaultSynth(t)
-	for _, spec := range Images {
+	for _, spec := range ImageSpecs {
 		image := spec.Name
 		r := ecr.Resource(t, "aws_ecr_repository", image)
 		scan := r["image_scanning_configuration"].(map[string]any)
@@ -40,7 +41,7 @@ func TestECRLifecycleKeepsNewestImages(t *testing.T) {
 	cfg.CognitoDomainPrefix = "shiny-dev-login"
 	cfg.KeepImages = 7
 	ecr, _ := synthBoth(t, cfg)
-	for _, spec := range Images {
+	for _, spec := range ImageSpecs {
 		image := spec.Name
 		r := ecr.Resource(t, "aws_ecr_lifecycle_policy", image+"-lifecycle")
 		if r["repository"] != "${aws_ecr_repository."+image+".name}" {
@@ -48,10 +49,12 @@ func TestECRLifecycleKeepsNewestImages(t *testing.T) {
 		}
 		var p struct {
 			Rules []struct {
-				Selection struct {
-					TagStatus   string `json:"tagStatus"`
-					CountType   string `json:"countType"`
-					CountNumber int    `json:"countNumber"`
+				RulePriority int `json:"rulePriority"`
+				Selection    struct {
+					TagStatus     string   `json:"tagStatus"`
+					TagPrefixList []string `json:"tagPrefixList"`
+					CountType     string   `json:"countType"`
+					CountNumber   int      `json:"countNumber"`
 				} `json:"selection"`
 				Action struct{ Type string } `json:"action"`
 			} `json:"rules"`
@@ -59,12 +62,26 @@ func TestECRLifecycleKeepsNewestImages(t *testing.T) {
 		if err := json.Unmarshal([]byte(r["policy"].(string)), &p); err != nil {
 			t.Fatalf("policy is not JSON: %v", err)
 		}
-		if len(p.Rules) != 1 {
-			t.Fatalf("want one rule, got %+v", p.Rules)
+		if len(p.Rules) != 3 {
+			t.Fatalf("want three rules, got %+v", p.Rules)
 		}
-		sel := p.Rules[0].Selection
-		if sel.TagStatus != "any" || sel.CountType != "imageCountMoreThan" || sel.CountNumber != 7 || p.Rules[0].Action.Type != "expire" {
-			t.Errorf("rule = %+v, want expire any image beyond the newest 7", p.Rules[0])
+		// The deployed tag is held by the highest-priority rule, so no later
+		// rule may expire it; no rule selects "any" image.
+		held := p.Rules[0].Selection
+		if p.Rules[0].RulePriority != 1 || held.TagStatus != "tagged" || !slices.Equal(held.TagPrefixList, []string{cfg.ImageTag}) || held.CountNumber < 1000 {
+			t.Errorf("rule 1 = %+v, want the image tagged %s held", p.Rules[0], cfg.ImageTag)
+		}
+		commits := p.Rules[1].Selection
+		if commits.TagStatus != "tagged" || !slices.Equal(commits.TagPrefixList, []string{CommitTagPrefix}) || commits.CountType != "imageCountMoreThan" || commits.CountNumber != 7 {
+			t.Errorf("rule 2 = %+v, want commit builds beyond the newest 7 expired", p.Rules[1])
+		}
+		if untagged := p.Rules[2].Selection; untagged.TagStatus != "untagged" || untagged.CountNumber != 7 {
+			t.Errorf("rule 3 = %+v, want untagged images beyond the newest 7 expired", p.Rules[2])
+		}
+		for _, rule := range p.Rules {
+			if rule.Selection.TagStatus == "any" || rule.Action.Type != "expire" {
+				t.Errorf("rule %+v: no rule may select any image (it could expire the running one)", rule)
+			}
 		}
 	}
 }

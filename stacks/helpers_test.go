@@ -17,11 +17,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// testAssets builds the assets once per test run (every synth packages them).
+var testAssets = sync.OnceValues(func() (Assets, error) { return BuildAssets(".cache") })
+
+// assets returns the built assets or fails the test.
+func assets(t testing.TB) Assets {
+	t.Helper()
+	a, err := testAssets()
+	if err != nil {
+		t.Fatalf("build the assets: %v", err)
+	}
+	return a
+}
+
 // synthBoth builds both stacks for cfg in a test app and synthesizes them.
 func synthBoth(t testing.TB, cfg Config) (ecr, app synthtest.Synth) {
 	t.Helper()
 	a := cdktf.Testing_App(nil)
-	e, ap, err := Build(a, cfg)
+	e, ap, err := Build(a, cfg, assets(t))
 	if err != nil {
 		t.Fatalf("build stacks: %v", err)
 	}
@@ -44,7 +57,7 @@ func defaultSynth(t testing.TB) (ecr, app synthtest.Synth) {
 			defaultErr = err
 			return
 		}
-		e, ap, err := Build(cdktf.Testing_App(nil), cfg)
+		e, ap, err := Build(cdktf.Testing_App(nil), cfg, assets(t))
 		if err != nil {
 			defaultErr = err
 			return

@@ -2,10 +2,12 @@ package stacks
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/shinyfargate/shiny-cdktf/constructs/sessionscaling"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
@@ -74,8 +76,8 @@ func TestSessionAlarmsDrivePolicies(t *testing.T) {
 		alarm, policy, op  string
 		threshold, periods float64
 	}{
-		{"ScaleOutAlarm", "ScaleOutPolicy", "GreaterThanThreshold", 15, 2},
-		{"ScaleInAlarm", "ScaleInPolicy", "LessThanThreshold", 3, 10},
+		{"ScaleOutAlarm", "ScaleOutPolicy", "GreaterThanThreshold", 15, sessionscaling.ScaleOutPeriods},
+		{"ScaleInAlarm", "ScaleInPolicy", "LessThanThreshold", 3, sessionscaling.ScaleInPeriods},
 	} {
 		_, a := app.ByPath(t, "aws_cloudwatch_metric_alarm", "app/scaling/"+tc.alarm)
 		if a["namespace"] != sessionmodel.MetricNamespace || a["metric_name"] != sessionmodel.MetricSessionsPerTask || a["statistic"] != "Average" || a["period"] != float64(60) {
@@ -108,7 +110,7 @@ func TestCPUAndMemoryAlarmsHaveNoActions(t *testing.T) {
 
 func TestCPUModeUsesTargetTracking(t *testing.T) {
 	cfg := validConfig()
-	cfg.Scaling.Mode = ScalingCPU
+	cfg.Scaling.Mode = sessionscaling.ModeCPU
 	cfg.Scaling.CPUTargetPercent = 55
 	_, app := synthBoth(t, cfg)
 	_, p := app.ByPath(t, "aws_appautoscaling_policy", "app/scaling/CPUTrackingPolicy")
@@ -223,7 +225,7 @@ func TestLambdaPermissionsExact(t *testing.T) {
 		actions = append(actions, strs(m(st)["actions"])...)
 	}
 	slices.Sort(actions)
-	want := []string{"cloudwatch:PutMetricData", "dynamodb:DeleteItem", "dynamodb:Scan", "ecs:ListTasks", "logs:CreateLogStream", "logs:PutLogEvents"}
+	want := []string{"cloudwatch:PutMetricData", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "ecs:ListTasks", "logs:CreateLogStream", "logs:PutLogEvents"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("lambda actions = %v, want %v", actions, want)
 	}
@@ -257,7 +259,7 @@ func TestSessionSidecarWiring(t *testing.T) {
 	for _, e := range agent.Environment {
 		env[e.Name] = e.Value
 	}
-	if !agent.Essential || agent.PortMappings[0].ContainerPort != SessionAgentPort || env[sessionmodel.EnvUpstreamURL] != "http://127.0.0.1:3838" || env[sessionmodel.EnvTableName] != "shiny-dev-sessions" || env[sessionmodel.EnvAgentPort] != "8080" {
+	if !agent.Essential || agent.PortMappings[0].ContainerPort != sessionmodel.AgentPort || env[sessionmodel.EnvUpstreamURL] != "http://127.0.0.1:3838" || env[sessionmodel.EnvTableName] != "shiny-dev-sessions" || env[sessionmodel.EnvAgentPort] != "8080" {
 		t.Errorf("session-agent = %+v", agent)
 	}
 	if len(agent.DependsOn) != 1 || agent.DependsOn[0].ContainerName != "shiny" || agent.DependsOn[0].Condition != "HEALTHY" || defs[0].HealthCheck == nil {
@@ -266,9 +268,27 @@ func TestSessionSidecarWiring(t *testing.T) {
 	if !strings.Contains(agent.Image, "repository-session-agent") {
 		t.Errorf("agent image = %s", agent.Image)
 	}
+	// Every sidecar setting reaches the sidecar with the config's value, and
+	// the drain knows its cluster and service.
+	for _, s := range sessionmodel.AgentSettings {
+		if env[s.Env] != fmt.Sprint(s.Default) {
+			t.Errorf("%s = %q, want %d (%s)", s.Env, env[s.Env], s.Default, s.ConfigKey)
+		}
+	}
+	if env[sessionmodel.EnvCluster] != "${aws_ecs_cluster.cluster.name}" || env[sessionmodel.EnvService] != "shiny-dev-shiny" {
+		t.Errorf("cluster/service env = %q/%q", env[sessionmodel.EnvCluster], env[sessionmodel.EnvService])
+	}
+	// Health: Shiny's check is a TCP connect (a busy R still accepts), never
+	// an HTTP request through R's one thread.
+	if hc := defs[0].HealthCheck.Command; len(hc) != 4 || hc[0] != "CMD" || hc[1] != "bash" || !strings.Contains(hc[3], "/dev/tcp/127.0.0.1/3838") || strings.Contains(strings.Join(hc, " "), "wget") {
+		t.Errorf("shiny health check = %v, want a TCP connect", hc)
+	}
+	if hc := agent.HealthCheck; hc == nil || strings.Join(hc.Command, " ") != "CMD /sessionagent -healthcheck" {
+		t.Errorf("session-agent health check = %+v", hc)
+	}
 	_, svc := app.ByPath(t, "aws_ecs_service", "app/shiny/Service")
 	lb := m(l(svc["load_balancer"])[0])
-	if lb["container_name"] != "session-agent" || lb["container_port"] != float64(SessionAgentPort) {
+	if lb["container_name"] != "session-agent" || lb["container_port"] != float64(sessionmodel.AgentPort) {
 		t.Errorf("service load balancer = %v, want the sidecar", lb)
 	}
 	_, tg := app.ByPath(t, "aws_lb_target_group", "app/shiny/TargetGroup")
@@ -286,10 +306,13 @@ func TestSessionSidecarWiring(t *testing.T) {
 		}
 	}
 	sts := l(doc["statement"])
-	if len(sts) != 2 ||
+	if len(sts) != 3 ||
 		!slices.Equal(strs(m(sts[0])["actions"]), []string{"dynamodb:PutItem"}) || !slices.Equal(strs(m(sts[0])["resources"]), []string{ref(app, t, "aws_dynamodb_table", "app/scaling/Table", "arn")}) ||
 		!slices.Equal(strs(m(sts[1])["actions"]), []string{"ecs:UpdateTaskProtection"}) ||
-		!slices.Equal(strs(m(sts[1])["resources"]), []string{`${replace(aws_ecs_cluster.cluster.arn, ":cluster/", ":task/")}/*`}) {
+		!slices.Equal(strs(m(sts[1])["resources"]), []string{`${replace(aws_ecs_cluster.cluster.arn, ":cluster/", ":task/")}/*`}) ||
+		// The drain reads its own service's deployments, and only that service.
+		!slices.Equal(strs(m(sts[2])["actions"]), []string{"ecs:DescribeServices"}) ||
+		!slices.Equal(strs(m(sts[2])["resources"]), []string{`${replace(aws_ecs_cluster.cluster.arn, ":cluster/", ":service/")}/shiny-dev-shiny`}) {
 		t.Errorf("agent policy statements = %v", sts)
 	}
 }

@@ -35,23 +35,34 @@ type Rule struct {
 	// RedirectHost, when set, answers 301 with
 	// https://RedirectHost:443/#{path}?#{query}.
 	RedirectHost string
+	// FixedStatus, when set, answers with that status and FixedBody (text/plain).
+	FixedStatus int
+	FixedBody   string
 }
 
 // DefaultAction is what the listener does when no rule matches: sign in with
 // Cognito (authenticate-cognito), then forward to the app.
 var DefaultAction = Rule{ID: "default", Forward: TargetApp}
 
-// ListenerRules are the HTTPS listener's rules for the apex host domain.
+// PriorityPrivate is the rule that keeps the targets' own endpoints from users.
+const PriorityPrivate = 5
+
+// ListenerRules are the HTTPS listener's rules for the apex host domain;
+// privatePaths (path patterns) are answered 404 on every host, first.
 //
 // The logout rule has a host condition: on www.DOMAIN it does not match, so
 // the www redirect sends /logout to the apex first, where the session cookie
 // lives. Without it, https://www.DOMAIN/logout would expire cookies on a host
 // that has none and the apex session would survive.
-func ListenerRules(domain string) []Rule {
-	return []Rule{
-		{ID: "LogoutRule", Priority: PriorityLogout, HostHeaders: []string{domain}, PathPatterns: []string{LogoutPath, LoggedOutPath}, Forward: TargetLogout},
-		{ID: "WWWRedirectRule", Priority: PriorityWWW, HostHeaders: []string{WWWHost(domain)}, RedirectHost: domain},
+func ListenerRules(domain string, privatePaths ...string) []Rule {
+	var rules []Rule
+	if len(privatePaths) > 0 {
+		rules = append(rules, Rule{ID: "PrivatePathsRule", Priority: PriorityPrivate, PathPatterns: privatePaths, FixedStatus: 404, FixedBody: "Not found"})
 	}
+	return append(rules,
+		Rule{ID: "LogoutRule", Priority: PriorityLogout, HostHeaders: []string{domain}, PathPatterns: []string{LogoutPath, LoggedOutPath}, Forward: TargetLogout},
+		Rule{ID: "WWWRedirectRule", Priority: PriorityWWW, HostHeaders: []string{WWWHost(domain)}, RedirectHost: domain},
+	)
 }
 
 // WWWHost is the www host name of the apex host domain.

@@ -5,7 +5,7 @@ import "testing"
 // The routing the ALB applies, checked on the rule list the construct
 // renders (the same list `make local` interprets).
 func TestMatchListenerRules(t *testing.T) {
-	rules := ListenerRules("shiny.example.com")
+	rules := ListenerRules("shiny.example.com", "/__agent/*")
 	for _, tc := range []struct {
 		host, path string
 		want       string
@@ -13,14 +13,18 @@ func TestMatchListenerRules(t *testing.T) {
 		{"shiny.example.com", "/logout", "LogoutRule"},
 		{"shiny.example.com", "/logged-out", "LogoutRule"},
 		{"SHINY.example.com:443", "/logout", "LogoutRule"}, // host names are case-insensitive; the port is not compared
-		{"shiny.example.com", "/Logout", "default"},       // paths are case-sensitive
-		{"shiny.example.com", "/logout/x", "default"},     // no wildcard: exact path only
+		{"shiny.example.com", "/Logout", "default"},        // paths are case-sensitive
+		{"shiny.example.com", "/logout/x", "default"},      // no wildcard: exact path only
 		{"shiny.example.com", "/", "default"},
 		{"www.shiny.example.com", "/", "WWWRedirectRule"},
 		// Signing out on www must reach the apex first, where the cookie is.
 		{"www.shiny.example.com", "/logout", "WWWRedirectRule"},
 		{"www.shiny.example.com", "/logged-out", "WWWRedirectRule"},
 		{"other.example.com", "/logout", "default"},
+		// The targets' own endpoints are answered 404 on every host, before sign-in.
+		{"shiny.example.com", "/__agent/healthz", "PrivatePathsRule"},
+		{"www.shiny.example.com", "/__agent/healthz", "PrivatePathsRule"},
+		{"shiny.example.com", "/__agent", "default"},
 	} {
 		if got := Match(rules, tc.host, tc.path).ID; got != tc.want {
 			t.Errorf("Match(%q, %q) = %s, want %s", tc.host, tc.path, got, tc.want)

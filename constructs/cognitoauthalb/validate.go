@@ -1,84 +1,165 @@
 package cognitoauthalb
 
 import (
-	"errors"
 	"fmt"
+	"net/mail"
 	"net/netip"
-	"slices"
+	"regexp"
 	"strings"
-	"time"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/awsid"
+	"github.com/shinyfargate/shiny-cdktf/internal/check"
 )
 
-func (p Props) validate() error {
-	var errs []error
-	bad := func(field string, value any, allowed string) {
-		errs = append(errs, fmt.Errorf("%s = %#v: %s", field, value, allowed))
+// Limits of Settings.
+const (
+	// MaxDomainLength is ACM's limit on a certificate's domain name (its
+	// common name): 64 characters.
+	MaxDomainLength         = 64
+	MinIdleTimeoutSeconds   = 1
+	MaxIdleTimeoutSeconds   = 4000 // the ALB's limit
+	MinAuthSessionTimeout   = 60
+	MaxAuthSessionTimeout   = 604800 // 7 days, the ALB's limit
+	maxNamePrefixForALBName = 32     // the ALB's name is NamePrefix
+)
+
+var (
+	domainLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	hostedZoneRE  = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	digitsRE      = regexp.MustCompile(`^[0-9]+$`)
+)
+
+// Validate reports every problem with the settings, named as in the stack
+// configuration, in field order.
+func (s Settings) Validate() error {
+	p := check.New("")
+	if why := domainProblem(s.Domain); why != "" {
+		p.Add("domain", s.Domain, why)
 	}
-	if p.NamePrefix == "" || len(p.NamePrefix) > 28 {
-		bad("NamePrefix", p.NamePrefix, "must be 1-28 characters (the ALB name allows 32)")
+	if s.HostedZoneID != "" && !hostedZoneRE.MatchString(s.HostedZoneID) {
+		p.Add("hostedZoneId", s.HostedZoneID, "must be empty or a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
 	}
-	if !strings.Contains(p.Domain, ".") || strings.HasPrefix(p.Domain, "www.") || strings.ContainsAny(p.Domain, "/: ") {
-		bad("Domain", p.Domain, "must be a host name such as shiny.example.com, without www. or scheme")
+	if len(s.AllowedIngressCIDRs) == 0 {
+		p.Add("allowedIngressCidrs", s.AllowedIngressCIDRs, "must list at least one CIDR, such as 0.0.0.0/0 or 203.0.113.0/24")
 	}
-	if p.VpcID == "" {
-		bad("VpcID", p.VpcID, "is required")
+	seen := map[string]int{}
+	for i, cidr := range s.AllowedIngressCIDRs {
+		field := fmt.Sprintf("allowedIngressCidrs[%d]", i)
+		if pr, err := netip.ParsePrefix(cidr); err != nil || !pr.Addr().Is4() || pr.Masked() != pr {
+			p.Add(field, cidr, "must be an IPv4 CIDR with no host bits set, such as 203.0.113.0/24")
+		} else if j, dup := seen[cidr]; dup {
+			p.Add(field, cidr, fmt.Sprintf("is listed twice (also allowedIngressCidrs[%d]); AWS refuses duplicate rules", j))
+		} else {
+			seen[cidr] = i
+		}
 	}
+	if s.IdleTimeoutSeconds < MinIdleTimeoutSeconds || s.IdleTimeoutSeconds > MaxIdleTimeoutSeconds {
+		p.Add("idleTimeoutSeconds", s.IdleTimeoutSeconds, fmt.Sprintf("must be from %d to %d (the ALB's limit)", MinIdleTimeoutSeconds, MaxIdleTimeoutSeconds))
+	}
+	if s.AuthSessionTimeoutSeconds < MinAuthSessionTimeout || s.AuthSessionTimeoutSeconds > MaxAuthSessionTimeout {
+		p.Add("authSessionTimeoutSeconds", s.AuthSessionTimeoutSeconds, fmt.Sprintf("must be from %d to %d (7 days)", MinAuthSessionTimeout, MaxAuthSessionTimeout))
+	}
+	if s.CognitoDomainPrefix != "" {
+		if why := domainPrefixProblem(s.CognitoDomainPrefix); why != "" {
+			p.Add("cognitoDomainPrefix", s.CognitoDomainPrefix, why)
+		}
+	}
+	cognito := check.New("cognito.")
+	s.Cognito.validate(cognito)
+	p.Include(cognito.Err())
+	auth := check.New("auth.")
+	s.Auth.validate(auth)
+	p.Include(auth.Err())
+	return p.Err()
+}
+
+// sesIdentityARNRE: arn:PARTITION:ses:REGION:ACCOUNT:identity/ADDRESS-OR-DOMAIN.
+var sesIdentityARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:ses:[a-z0-9-]+:[0-9]{12}:identity/[^\s/]+$`)
+
+func (c CognitoSettings) validate(p *check.Problems) {
+	switch {
+	case c.SESFromAddress == "" && c.SESIdentityArn == "":
+		return
+	case c.SESIdentityArn == "":
+		p.Add("sesIdentityArn", c.SESIdentityArn, "is required with sesFromAddress: the verified SES identity the address belongs to")
+	case c.SESFromAddress == "":
+		p.Add("sesFromAddress", c.SESFromAddress, "is required with sesIdentityArn: the address emails come from")
+	}
+	if c.SESIdentityArn != "" && !sesIdentityARNRE.MatchString(c.SESIdentityArn) {
+		p.Add("sesIdentityArn", c.SESIdentityArn, "must be an SES identity ARN such as arn:aws:ses:us-east-1:123456789012:identity/example.com")
+	}
+	if c.SESFromAddress != "" {
+		addr, err := mail.ParseAddress(c.SESFromAddress)
+		if err != nil {
+			p.Add("sesFromAddress", c.SESFromAddress, "must be an email address such as noreply@example.com or \"Shiny <noreply@example.com>\"")
+		} else if id := c.SESIdentityArn[strings.LastIndex(c.SESIdentityArn, "/")+1:]; c.SESIdentityArn != "" && id != addr.Address && !strings.HasSuffix(addr.Address, "@"+id) {
+			p.Add("sesFromAddress", c.SESFromAddress, "must be the SES identity "+id+" or an address of that domain")
+		}
+	}
+}
+
+// domainProblem says what is wrong with d as the apex domain, or "".
+func domainProblem(d string) string {
+	const want = "must be a lowercase DNS name with at least two labels, such as shiny.example.com, without www. (www is added)"
+	if len(d) > MaxDomainLength {
+		return fmt.Sprintf("is %d characters; ACM certificates allow %d", len(d), MaxDomainLength)
+	}
+	if strings.HasPrefix(d, "www.") {
+		return want
+	}
+	if _, err := netip.ParseAddr(strings.Trim(d, "[]")); err == nil {
+		return "is an IP address; " + want
+	}
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 || digitsRE.MatchString(labels[len(labels)-1]) {
+		return want
+	}
+	for _, l := range labels {
+		if !domainLabelRE.MatchString(l) {
+			return want
+		}
+	}
+	return ""
+}
+
+// domainPrefixProblem says what Cognito would refuse in a domain prefix, or "".
+func domainPrefixProblem(prefix string) string {
+	if err := awsid.CheckCognitoDomainPrefix(prefix); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// Validate reports every problem with the props at once, in field order.
+func (p Props) Validate() error {
+	c := check.New("")
+	c.Include(p.Settings.Validate())
+	if p.NamePrefix == "" || len(p.NamePrefix) > maxNamePrefixForALBName {
+		c.Add("NamePrefix", p.NamePrefix, fmt.Sprintf("must be 1-%d characters (the ALB's name)", maxNamePrefixForALBName))
+	} else if p.CognitoDomainPrefix == "" {
+		if why := domainPrefixProblem(DefaultDomainPrefix(p.NamePrefix)); why != "" {
+			c.Add("NamePrefix", p.NamePrefix, "starts the default Cognito domain prefix, which "+why+"; set cognitoDomainPrefix")
+		}
+	}
+	c.Require("VpcID", p.VpcID)
 	if len(p.SubnetIDs) < 2 && !isListToken(p.SubnetIDs) {
-		bad("SubnetIDs", p.SubnetIDs, "an ALB needs at least two subnets in different availability zones")
+		c.Add("SubnetIDs", p.SubnetIDs, "an ALB needs at least two subnets in different availability zones")
 	}
-	if p.VpcCIDR == "" {
-		bad("VpcCIDR", p.VpcCIDR, "is required (the ALB reaches its targets there only)")
-	}
-	if len(p.TargetPorts) == 0 {
-		bad("TargetPorts", p.TargetPorts, "must list the ports the targets listen on")
-	}
-	for i, port := range p.TargetPorts {
-		if port < 1 || port > 65535 || slices.Index(p.TargetPorts, port) != i {
-			bad(fmt.Sprintf("TargetPorts[%d]", i), port, "must be a port from 1 to 65535, listed once")
-		}
-	}
-	if len(p.IngressCIDRs) == 0 {
-		bad("IngressCIDRs", p.IngressCIDRs, "must list at least one CIDR")
-	}
-	for i, c := range p.IngressCIDRs {
-		if _, err := netip.ParsePrefix(c); err != nil {
-			bad(fmt.Sprintf("IngressCIDRs[%d]", i), c, "must be a CIDR such as 203.0.113.0/24")
-		}
-	}
-	if p.IdleTimeout < time.Second || p.IdleTimeout > 4000*time.Second {
-		bad("IdleTimeout", p.IdleTimeout.String(), "must be from 1s to 4000s")
-	}
-	if p.SessionTimeout < time.Minute || p.SessionTimeout > 7*24*time.Hour {
-		bad("SessionTimeout", p.SessionTimeout.String(), "must be from 1m to 7 days")
-	}
-	if p.CognitoDomainPrefix == "" {
-		bad("CognitoDomainPrefix", p.CognitoDomainPrefix, "is required")
+	c.Require("VpcCIDR", p.VpcCIDR)
+	if p.Auth.SignUp == SignUpDomains && p.PreSignUpLambda.ZipPath == "" {
+		c.Add("PreSignUpLambda", p.PreSignUpLambda.ZipPath, `is required with auth.signUp "domains": the built ./presignup Lambda`)
 	}
 	if !strings.HasPrefix(p.SSLPolicy, "ELBSecurityPolicy-TLS13-") && !strings.HasPrefix(p.SSLPolicy, "ELBSecurityPolicy-FS-1-2") {
-		bad("SSLPolicy", p.SSLPolicy, "must be a TLS 1.2+ forward-secret policy (ELBSecurityPolicy-TLS13-* or ELBSecurityPolicy-FS-1-2-*)")
+		c.Add("SSLPolicy", p.SSLPolicy, "must be a TLS 1.2+ forward-secret policy (ELBSecurityPolicy-TLS13-* or ELBSecurityPolicy-FS-1-2-*)")
 	}
-	return errors.Join(errs...)
+	return c.Err()
 }
 
 // isListToken tells a list known only at apply time (one encoded token, e.g.
 // the default VPC's subnet ids) from a literal list.
 func isListToken(xs []string) bool {
 	return len(xs) == 1 && *cdktf.Token_IsUnresolved(jsii.Strings(xs...))
-}
-
-func (r Routes) validate() error {
-	var errs []error
-	if r.AppTargetGroupARN == "" {
-		errs = append(errs, errors.New(`AppTargetGroupARN = "": is required`))
-	}
-	if r.LogoutTargetGroupARN == "" {
-		errs = append(errs, errors.New(`LogoutTargetGroupARN = "": is required`))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("cognitoauthalb routes: %w", err)
-	}
-	return nil
 }

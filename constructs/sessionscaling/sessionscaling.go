@@ -2,8 +2,10 @@
 // task: the session table, the sessionmetric Lambda with its schedule, the
 // scalable target, step scaling policies driven by two alarms on
 // SessionsPerTask, CPU and memory alarms without actions, a dashboard, and
-// the permissions the session sidecar needs. Mode "cpu" swaps the step
-// policies for CPU target tracking (the notes' simpler alternative).
+// the permissions the session sidecar needs. Mode "target" swaps the step
+// policies for target tracking on SessionsPerTask, mode "cpu" for CPU target
+// tracking (the notes' simpler alternative). A schedule can raise the
+// minimum task count at known busy times. Policy describes all of it as data.
 package sessionscaling
 
 import (
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingpolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingscheduledaction"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/appautoscalingtarget"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchdashboard"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatcheventrule"
@@ -28,23 +31,31 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdapermission"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
 	"github.com/shinyfargate/shiny-cdktf/internal/iamdoc"
-
+	"github.com/shinyfargate/shiny-cdktf/internal/lambdabuild"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
 // Modes.
 const (
 	ModeSessions = "sessions"
+	ModeTarget   = "target"
 	ModeCPU      = "cpu"
 )
 
 // Alarm timing. The Lambda publishes one datapoint a minute.
 const (
 	Period = 60 * time.Second
-	// ScaleOutPeriods: two minutes above the threshold adds capacity quickly
-	// without reacting to a single spike.
-	ScaleOutPeriods = 2
+	// ScaleOutPeriods: one minute above the threshold adds capacity. With
+	// sticky websockets every minute of delay leaves more new sessions on
+	// the busy tasks; the simulator (go run ./simulate, docs/simulate) shows
+	// one period lowering the peak and the overload on every built-in
+	// scenario for about 1% more task-minutes than two. The metric is an exact
+	// count published every minute, not a noisy sample, so one datapoint is
+	// evidence enough.
+	ScaleOutPeriods = 1
 	// ScaleInPeriods: ten minutes below the threshold before removing a
 	// task, so a lull between sessions does not shrink the service.
 	ScaleInPeriods = 10
@@ -57,32 +68,105 @@ const (
 // the sidecar's environment can name it.
 func TableName(namePrefix string) string { return namePrefix + "-sessions" }
 
+// Defaults of Settings and Props.
+const (
+	DefaultMode                  = ModeSessions
+	DefaultMinTasks              = 1
+	DefaultMaxTasks              = 5
+	DefaultScaleOutAbove         = 15
+	DefaultScaleInBelow          = 3
+	DefaultCPUTargetPercent      = 60
+	DefaultTargetSessionsPerTask = 10
+	DefaultScheduleTimeZone      = "UTC"
+	DefaultScaleOutCooldown      = 120 * time.Second
+	DefaultScaleInCooldown       = 300 * time.Second
+)
+
+// Settings are the scaling choices of a deployment: the stack configuration's
+// "scaling" section is this struct. A zero field takes its default.
+type Settings struct {
+	// Mode is "sessions" (step scaling on the sessions per task), "target"
+	// (target tracking on the sessions per task) or "cpu" (CPU target
+	// tracking, the notes' simpler alternative).
+	Mode string `json:"mode"`
+	// MinTasks is the least number of tasks.
+	MinTasks int `json:"minTasks"`
+	// MaxTasks is the most tasks.
+	MaxTasks int `json:"maxTasks"`
+	// ScaleOutAbove adds tasks when the sessions per task exceed it ("sessions" mode).
+	ScaleOutAbove int `json:"scaleOutAbove"`
+	// ScaleInBelow removes a task when the sessions per task fall below it ("sessions" mode).
+	ScaleInBelow int `json:"scaleInBelow"`
+	// CPUTargetPercent is the average CPU the service is kept at ("cpu" mode).
+	CPUTargetPercent int `json:"cpuTargetPercent"`
+	// TargetSessionsPerTask is the sessions per task the service is kept at ("target" mode).
+	TargetSessionsPerTask int `json:"targetSessionsPerTask"`
+	// Schedule raises (or lowers) the least number of tasks at given times,
+	// e.g. before a class starts: a list of {"name", "cron", "minTasks"}
+	// with Application Auto Scaling's six-field cron (no cron(...)).
+	Schedule []ScheduledAction `json:"schedule"`
+	// ScheduleTimeZone is the IANA time zone of the schedule's cron expressions.
+	ScheduleTimeZone string `json:"scheduleTimeZone"`
+}
+
+// DefaultSettings are the notes' parameters: 1 to 5 tasks, out above 15 and
+// in below 3 sessions per task, no schedule.
+func DefaultSettings() Settings {
+	return Settings{
+		Mode: DefaultMode, MinTasks: DefaultMinTasks, MaxTasks: DefaultMaxTasks,
+		ScaleOutAbove: DefaultScaleOutAbove, ScaleInBelow: DefaultScaleInBelow, CPUTargetPercent: DefaultCPUTargetPercent,
+		TargetSessionsPerTask: DefaultTargetSessionsPerTask, ScheduleTimeZone: DefaultScheduleTimeZone,
+	}
+}
+
+// withDefaults fills zero fields from DefaultSettings.
+func (s Settings) withDefaults() Settings {
+	d := DefaultSettings()
+	for _, f := range []struct{ v, def *int }{
+		{&s.MinTasks, &d.MinTasks}, {&s.MaxTasks, &d.MaxTasks}, {&s.ScaleOutAbove, &d.ScaleOutAbove},
+		{&s.ScaleInBelow, &d.ScaleInBelow}, {&s.CPUTargetPercent, &d.CPUTargetPercent}, {&s.TargetSessionsPerTask, &d.TargetSessionsPerTask},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	if s.Mode == "" {
+		s.Mode = d.Mode
+	}
+	if s.ScheduleTimeZone == "" {
+		s.ScheduleTimeZone = d.ScheduleTimeZone
+	}
+	return s
+}
+
 // Props configure SessionScaling. Tokens are fine in string fields.
 type Props struct {
+	// Settings are the user's scaling choices. Default: DefaultSettings.
+	Settings
 	// NamePrefix starts every resource name. Required.
 	NamePrefix string
 	// Region, for the dashboard. Required.
 	Region string
-	// ClusterName, ClusterARN and ServiceName identify the scaled service. Required.
-	ClusterName, ClusterARN, ServiceName string
-	// TaskRoleName gets the sidecar's permissions (write the table, task protection). Required.
-	TaskRoleName string
-	// LambdaZip is the built sessionmetric zip and LambdaZipSHA256 its base64 SHA-256. Required.
-	LambdaZip, LambdaZipSHA256 string
-	// Mode is ModeSessions (step scaling on SessionsPerTask) or ModeCPU. Default: ModeSessions.
-	Mode string
-	// MinTasks and MaxTasks bound the desired count. Default: 1 and 5.
-	MinTasks, MaxTasks int
-	// ScaleOutAbove and ScaleInBelow are sessions per task. Default: 15 and 3.
-	ScaleOutAbove, ScaleInBelow int
-	// CPUTargetPercent for ModeCPU. Default: 60.
-	CPUTargetPercent int
-	// ScaleOutCooldown and ScaleInCooldown between scaling actions. Default: 120s and 300s.
+	// ClusterName and ClusterARN are the cluster of Service. Required.
+	ClusterName, ClusterARN string
+	// Service is the scaled service; its sidecar gets the permissions to
+	// report sessions and protect its task, and autoscaling takes over its
+	// desired count. Required.
+	Service *shinyservice.ShinyService
+	// Lambda is the built sessionmetric Lambda (lambdabuild.Build). Required.
+	Lambda lambdabuild.Package
+	// ScaleOutCooldown and ScaleInCooldown between scaling actions. Default:
+	// DefaultScaleOutCooldown and DefaultScaleInCooldown.
 	ScaleOutCooldown, ScaleInCooldown time.Duration
-	// LogRetentionDays of the Lambda's log group. Default: 30.
+	// LogRetentionDays of the Lambda's log group. Default: cwlogs.DefaultRetentionDays.
 	LogRetentionDays int
-	// LoadBalancerARNSuffix and TargetGroupARNSuffix, for the dashboard's 5xx graph. Optional.
-	LoadBalancerARNSuffix, TargetGroupARNSuffix string
+	// LoadBalancerARNSuffix, for the dashboard's 5xx graph. Optional.
+	LoadBalancerARNSuffix string
+	// Widgets are more dashboard widgets (entries of a CloudWatch dashboard
+	// body's "widgets"), placed below the construct's own. Default: none.
+	Widgets []map[string]any
+
+	serviceName string // of Service, once constructed
 }
 
 // SessionScaling is what NewSessionScaling created. Policies and alarms of
@@ -103,65 +187,66 @@ type SessionScaling struct {
 	ScaleOutAlarm    cloudwatchmetricalarm.CloudwatchMetricAlarm
 	ScaleInAlarm     cloudwatchmetricalarm.CloudwatchMetricAlarm
 	CPUTracking      appautoscalingpolicy.AppautoscalingPolicy
+	SessionsTracking appautoscalingpolicy.AppautoscalingPolicy
+	ScheduledActions []appautoscalingscheduledaction.AppautoscalingScheduledAction
 	CPUAlarm         cloudwatchmetricalarm.CloudwatchMetricAlarm
+	SessionDataAlarm cloudwatchmetricalarm.CloudwatchMetricAlarm
 	MemoryAlarm      cloudwatchmetricalarm.CloudwatchMetricAlarm
 	Dashboard        cloudwatchdashboard.CloudwatchDashboard
+
+	namePrefix string
+}
+
+// WithDefaults returns p with every unset field at its default.
+func (p Props) WithDefaults() Props {
+	p.defaults()
+	return p
 }
 
 func (p *Props) defaults() {
-	if p.Mode == "" {
-		p.Mode = ModeSessions
-	}
-	if p.MinTasks == 0 {
-		p.MinTasks = 1
-	}
-	if p.MaxTasks == 0 {
-		p.MaxTasks = 5
-	}
-	if p.ScaleOutAbove == 0 {
-		p.ScaleOutAbove = 15
-	}
-	if p.ScaleInBelow == 0 {
-		p.ScaleInBelow = 3
-	}
-	if p.CPUTargetPercent == 0 {
-		p.CPUTargetPercent = 60
-	}
+	p.Settings = p.Settings.withDefaults()
 	if p.ScaleOutCooldown == 0 {
-		p.ScaleOutCooldown = 120 * time.Second
+		p.ScaleOutCooldown = DefaultScaleOutCooldown
 	}
 	if p.ScaleInCooldown == 0 {
-		p.ScaleInCooldown = 300 * time.Second
+		p.ScaleInCooldown = DefaultScaleInCooldown
 	}
 	if p.LogRetentionDays == 0 {
-		p.LogRetentionDays = 30
+		p.LogRetentionDays = cwlogs.DefaultRetentionDays
 	}
 }
 
 // NewSessionScaling creates everything under a construct named id.
 func NewSessionScaling(scope constructs.Construct, id string, props Props) (*SessionScaling, error) {
 	props.defaults()
-	if err := props.validate(); err != nil {
+	if err := props.Validate(); err != nil {
 		return nil, fmt.Errorf("sessionscaling %q: %w", id, err)
 	}
+	props.serviceName = *props.Service.Service.Name()
 	ns := constructs.NewConstruct(scope, jsii.String(id))
-	s := &SessionScaling{}
+	s := &SessionScaling{namePrefix: props.NamePrefix}
 	s.table(ns, props)
 	s.function(ns, props)
 	s.agentPolicy(ns, props)
 
+	props.Service.HandCountToAutoscaling()
 	s.ScalableTarget = appautoscalingtarget.NewAppautoscalingTarget(ns, jsii.String("ScalableTarget"), &appautoscalingtarget.AppautoscalingTargetConfig{
 		ServiceNamespace:  jsii.String("ecs"),
-		ResourceId:        jsii.String("service/" + props.ClusterName + "/" + props.ServiceName),
+		ResourceId:        jsii.String("service/" + props.ClusterName + "/" + props.serviceName),
 		ScalableDimension: jsii.String("ecs:service:DesiredCount"),
 		MinCapacity:       jsii.Number(float64(props.MinTasks)),
 		MaxCapacity:       jsii.Number(float64(props.MaxTasks)),
 	})
-	if props.Mode == ModeCPU {
-		s.cpuTracking(ns, props)
-	} else {
-		s.stepScaling(ns, props)
+	pol := props.Policy()
+	switch props.Mode {
+	case ModeCPU:
+		s.CPUTracking = s.targetTracking(ns, pol)
+	case ModeTarget:
+		s.SessionsTracking = s.targetTracking(ns, pol)
+	default:
+		s.stepScaling(ns, pol)
 	}
+	s.scheduledActions(ns, pol)
 	s.resourceAlarms(ns, props)
 	if err := s.dashboard(ns, props); err != nil {
 		return nil, fmt.Errorf("sessionscaling %q: %w", id, err)
@@ -200,8 +285,10 @@ func (s *SessionScaling) function(ns constructs.Construct, p Props) {
 	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("FunctionPolicyDocument"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
 		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
 			{
+				// PutItem writes a marker for a running task without an item
+				// (sessionmodel.AttrFirstSeenAt), nothing else.
 				Sid:       jsii.String("ReadAndPruneSessions"),
-				Actions:   jsii.Strings("dynamodb:Scan", "dynamodb:DeleteItem"),
+				Actions:   jsii.Strings("dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:PutItem"),
 				Resources: jsii.Strings(*s.Table.Arn()),
 			},
 			{
@@ -233,23 +320,23 @@ func (s *SessionScaling) function(ns constructs.Construct, p Props) {
 		Name: jsii.String("sessionmetric"), Role: s.FunctionRole.Id(), Policy: policy.Json(),
 	})
 	asset := cdktf.NewTerraformAsset(ns, jsii.String("Code"), &cdktf.TerraformAssetConfig{
-		Path: jsii.String(p.LambdaZip), Type: cdktf.AssetType_FILE,
+		Path: jsii.String(p.Lambda.ZipPath), Type: cdktf.AssetType_FILE,
 	})
 	s.Function = lambdafunction.NewLambdaFunction(ns, jsii.String("Function"), &lambdafunction.LambdaFunctionConfig{
 		FunctionName:   jsii.String(name),
-		Description:    jsii.String("Publishes " + sessionmodel.MetricSessionsPerTask + " for " + p.ServiceName + " every minute"),
+		Description:    jsii.String("Publishes " + sessionmodel.MetricSessionsPerTask + " for " + p.serviceName + " every minute"),
 		Role:           s.FunctionRole.Arn(),
 		Runtime:        jsii.String("provided.al2023"),
 		Architectures:  jsii.Strings("arm64"),
 		Handler:        jsii.String("bootstrap"),
 		Filename:       asset.Path(),
-		SourceCodeHash: jsii.String(p.LambdaZipSHA256),
+		SourceCodeHash: jsii.String(p.Lambda.SHA256),
 		MemorySize:     jsii.Number(128),
 		Timeout:        jsii.Number(50), // finishes before the next run starts
 		Environment: &lambdafunction.LambdaFunctionEnvironment{Variables: &map[string]*string{
 			sessionmodel.EnvTableName: s.Table.Name(),
 			sessionmodel.EnvCluster:   jsii.String(p.ClusterName),
-			sessionmodel.EnvService:   jsii.String(p.ServiceName),
+			sessionmodel.EnvService:   jsii.String(p.serviceName),
 			sessionmodel.EnvNamespace: jsii.String(sessionmodel.MetricNamespace),
 		}},
 		DependsOn: &[]cdktf.ITerraformDependable{s.FunctionLogGroup, s.FunctionPolicy},
@@ -287,87 +374,128 @@ func (s *SessionScaling) agentPolicy(ns constructs.Construct, p Props) {
 				Actions:   jsii.Strings("ecs:UpdateTaskProtection"),
 				Resources: jsii.Strings(*clusterTasks + "/*"),
 			},
+			{
+				// To learn that the service deploys another task definition
+				// (a rollout) and give up protection after a drain.
+				Sid:     jsii.String("ReadOwnService"),
+				Actions: jsii.Strings("ecs:DescribeServices"),
+				// The plain name: the service depends on this policy, so a
+				// reference to it would be a cycle Terraform refuses.
+				Resources: jsii.Strings(*cdktf.Fn_Replace(jsii.String(p.ClusterARN), jsii.String(":cluster/"), jsii.String(":service/")) + "/" + p.Service.Name()),
+			},
 		},
 	})
-	s.AgentPolicy = iamrolepolicy.NewIamRolePolicy(ns, jsii.String("AgentPolicy"), &iamrolepolicy.IamRolePolicyConfig{
-		Name: jsii.String("session-agent"), Role: jsii.String(p.TaskRoleName), Policy: doc.Json(),
-	})
+	s.AgentPolicy = p.Service.GrantTask(ns, "AgentPolicy", "session-agent", doc)
 }
 
-func (p Props) sessionDimensions() *map[string]*string {
-	return &map[string]*string{
-		sessionmodel.DimensionCluster: jsii.String(p.ClusterName),
-		sessionmodel.DimensionService: jsii.String(p.ServiceName),
+// stepPolicy renders a step scaling policy of the description.
+func (s *SessionScaling) stepPolicy(ns constructs.Construct, sp StepPolicy) appautoscalingpolicy.AppautoscalingPolicy {
+	var steps []*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment
+	for _, st := range sp.Steps {
+		steps = append(steps, &appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
+			MetricIntervalLowerBound: formatBound(st.Lower),
+			MetricIntervalUpperBound: formatBound(st.Upper),
+			ScalingAdjustment:        jsii.Number(float64(st.Adjustment)),
+		})
 	}
-}
-
-func (s *SessionScaling) stepPolicy(ns constructs.Construct, id, name string, p Props, cooldown time.Duration, steps []*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment) appautoscalingpolicy.AppautoscalingPolicy {
-	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(id), &appautoscalingpolicy.AppautoscalingPolicyConfig{
-		Name:              jsii.String(p.NamePrefix + "-" + name),
+	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(sp.ID), &appautoscalingpolicy.AppautoscalingPolicyConfig{
+		Name:              jsii.String(sp.Name),
 		PolicyType:        jsii.String("StepScaling"),
 		ResourceId:        s.ScalableTarget.ResourceId(),
 		ScalableDimension: s.ScalableTarget.ScalableDimension(),
 		ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
 		StepScalingPolicyConfiguration: &appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfiguration{
-			AdjustmentType:        jsii.String("ChangeInCapacity"),
-			Cooldown:              jsii.Number(cooldown.Seconds()),
-			MetricAggregationType: jsii.String("Average"),
+			AdjustmentType:        jsii.String(sp.AdjustmentType),
+			Cooldown:              jsii.Number(sp.Cooldown.Seconds()),
+			MetricAggregationType: jsii.String(sp.MetricAggregationType),
 			StepAdjustment:        steps,
 		},
 	})
 }
 
-func (s *SessionScaling) stepScaling(ns constructs.Construct, p Props) {
-	// Bounds are relative to the alarm threshold: up to one more threshold
-	// above it adds one task, further above adds two.
-	s.ScaleOutPolicy = s.stepPolicy(ns, "ScaleOutPolicy", "scale-out", p, p.ScaleOutCooldown,
-		[]*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
-			{MetricIntervalLowerBound: jsii.String("0"), MetricIntervalUpperBound: jsii.String(fmt.Sprint(p.ScaleOutAbove)), ScalingAdjustment: jsii.Number(1)},
-			{MetricIntervalLowerBound: jsii.String(fmt.Sprint(p.ScaleOutAbove)), ScalingAdjustment: jsii.Number(2)},
-		})
-	s.ScaleInPolicy = s.stepPolicy(ns, "ScaleInPolicy", "scale-in", p, p.ScaleInCooldown,
-		[]*appautoscalingpolicy.AppautoscalingPolicyStepScalingPolicyConfigurationStepAdjustment{
-			{MetricIntervalUpperBound: jsii.String("0"), ScalingAdjustment: jsii.Number(-1)},
-		})
-	alarm := func(id, name, op string, threshold, periods int, policy appautoscalingpolicy.AppautoscalingPolicy, desc string) cloudwatchmetricalarm.CloudwatchMetricAlarm {
-		return cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String(id), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
-			AlarmName:          jsii.String(p.NamePrefix + "-" + name),
-			AlarmDescription:   jsii.String(desc),
-			Namespace:          jsii.String(sessionmodel.MetricNamespace),
-			MetricName:         jsii.String(sessionmodel.MetricSessionsPerTask),
-			Dimensions:         p.sessionDimensions(),
-			Statistic:          jsii.String("Average"),
-			Period:             jsii.Number(Period.Seconds()),
-			EvaluationPeriods:  jsii.Number(float64(periods)),
-			DatapointsToAlarm:  jsii.Number(float64(periods)),
-			ComparisonOperator: jsii.String(op),
-			Threshold:          jsii.Number(float64(threshold)),
-			TreatMissingData:   jsii.String(TreatMissingData),
-			AlarmActions:       jsii.Strings(*policy.Arn()),
-		})
+// alarm renders a CloudWatch alarm of the description that invokes action.
+func alarm(ns constructs.Construct, a Alarm, action string) cloudwatchmetricalarm.CloudwatchMetricAlarm {
+	dims := map[string]*string{}
+	for k, v := range a.Metric.Dimensions {
+		dims[k] = jsii.String(v)
 	}
-	s.ScaleOutAlarm = alarm("ScaleOutAlarm", "sessions-high", "GreaterThanThreshold", p.ScaleOutAbove, ScaleOutPeriods, s.ScaleOutPolicy,
-		fmt.Sprintf("More than %d sessions per task for %d minutes: add tasks", p.ScaleOutAbove, ScaleOutPeriods))
-	s.ScaleInAlarm = alarm("ScaleInAlarm", "sessions-low", "LessThanThreshold", p.ScaleInBelow, ScaleInPeriods, s.ScaleInPolicy,
-		fmt.Sprintf("Fewer than %d sessions per task for %d minutes: remove a task", p.ScaleInBelow, ScaleInPeriods))
+	return cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String(a.ID), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+		AlarmName:          jsii.String(a.Name),
+		AlarmDescription:   jsii.String(a.Description),
+		Namespace:          jsii.String(a.Metric.Namespace),
+		MetricName:         jsii.String(a.Metric.Name),
+		Dimensions:         &dims,
+		Statistic:          jsii.String(a.Metric.Statistic),
+		Period:             jsii.Number(a.Period.Seconds()),
+		EvaluationPeriods:  jsii.Number(float64(a.EvaluationPeriods)),
+		DatapointsToAlarm:  jsii.Number(float64(a.DatapointsToAlarm)),
+		ComparisonOperator: jsii.String(a.Comparison),
+		Threshold:          jsii.Number(a.Threshold),
+		TreatMissingData:   jsii.String(a.TreatMissingData),
+		AlarmActions:       jsii.Strings(action),
+	})
 }
 
-func (s *SessionScaling) cpuTracking(ns constructs.Construct, p Props) {
-	s.CPUTracking = appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String("CPUTrackingPolicy"), &appautoscalingpolicy.AppautoscalingPolicyConfig{
-		Name:              jsii.String(p.NamePrefix + "-cpu-target"),
-		PolicyType:        jsii.String("TargetTrackingScaling"),
-		ResourceId:        s.ScalableTarget.ResourceId(),
-		ScalableDimension: s.ScalableTarget.ScalableDimension(),
-		ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
-		TargetTrackingScalingPolicyConfiguration: &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration{
-			TargetValue: jsii.Number(float64(p.CPUTargetPercent)),
-			PredefinedMetricSpecification: &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification{
-				PredefinedMetricType: jsii.String("ECSServiceAverageCPUUtilization"),
-			},
-			ScaleOutCooldown: jsii.Number(p.ScaleOutCooldown.Seconds()),
-			ScaleInCooldown:  jsii.Number(p.ScaleInCooldown.Seconds()),
-		},
+// stepScaling renders the step scaling rules of pol: each alarm invokes its policy.
+func (s *SessionScaling) stepScaling(ns constructs.Construct, pol Policy) {
+	s.ScaleOutPolicy = s.stepPolicy(ns, pol.ScaleOut.Policy)
+	s.ScaleInPolicy = s.stepPolicy(ns, pol.ScaleIn.Policy)
+	s.ScaleOutAlarm = alarm(ns, pol.ScaleOut.Alarm, *s.ScaleOutPolicy.Arn())
+	s.ScaleInAlarm = alarm(ns, pol.ScaleIn.Alarm, *s.ScaleInPolicy.Arn())
+}
+
+// targetTracking renders the target tracking policy of pol (CPU or sessions).
+func (s *SessionScaling) targetTracking(ns constructs.Construct, pol Policy) appautoscalingpolicy.AppautoscalingPolicy {
+	tt := pol.TargetTracking
+	cfg := &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration{
+		TargetValue:      jsii.Number(tt.TargetValue),
+		ScaleOutCooldown: jsii.Number(tt.ScaleOutCooldown.Seconds()),
+		ScaleInCooldown:  jsii.Number(tt.ScaleInCooldown.Seconds()),
+	}
+	if tt.PredefinedMetric != "" {
+		cfg.PredefinedMetricSpecification = &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification{
+			PredefinedMetricType: jsii.String(tt.PredefinedMetric),
+		}
+	} else {
+		var dims []*appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensions
+		for _, k := range []string{sessionmodel.DimensionCluster, sessionmodel.DimensionService} {
+			dims = append(dims, &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensions{
+				Name: jsii.String(k), Value: jsii.String(tt.Metric.Dimensions[k]),
+			})
+		}
+		cfg.CustomizedMetricSpecification = &appautoscalingpolicy.AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification{
+			Namespace:  jsii.String(tt.Metric.Namespace),
+			MetricName: jsii.String(tt.Metric.Name),
+			Statistic:  jsii.String(tt.Metric.Statistic),
+			Dimensions: dims,
+		}
+	}
+	return appautoscalingpolicy.NewAppautoscalingPolicy(ns, jsii.String(tt.ID), &appautoscalingpolicy.AppautoscalingPolicyConfig{
+		Name:                                     jsii.String(tt.Name),
+		PolicyType:                               jsii.String("TargetTrackingScaling"),
+		ResourceId:                               s.ScalableTarget.ResourceId(),
+		ScalableDimension:                        s.ScalableTarget.ScalableDimension(),
+		ServiceNamespace:                         s.ScalableTarget.ServiceNamespace(),
+		TargetTrackingScalingPolicyConfiguration: cfg,
 	})
+}
+
+// scheduledActions renders pol's schedule: each action sets the minimum
+// task count from its time on.
+func (s *SessionScaling) scheduledActions(ns constructs.Construct, pol Policy) {
+	for _, a := range pol.Schedule {
+		s.ScheduledActions = append(s.ScheduledActions, appautoscalingscheduledaction.NewAppautoscalingScheduledAction(ns, jsii.String("Schedule-"+a.Name), &appautoscalingscheduledaction.AppautoscalingScheduledActionConfig{
+			Name:              jsii.String(s.namePrefix + "-" + a.Name),
+			ServiceNamespace:  s.ScalableTarget.ServiceNamespace(),
+			ResourceId:        s.ScalableTarget.ResourceId(),
+			ScalableDimension: s.ScalableTarget.ScalableDimension(),
+			Schedule:          jsii.String(a.Expression()),
+			Timezone:          jsii.String(pol.ScheduleTimeZone),
+			ScalableTargetAction: &appautoscalingscheduledaction.AppautoscalingScheduledActionScalableTargetAction{
+				MinCapacity: jsii.String(fmt.Sprint(a.MinTasks)),
+			},
+		}))
+	}
 }
 
 // resourceAlarms watch CPU and memory without acting, as in the notes, to
@@ -379,7 +507,7 @@ func (s *SessionScaling) resourceAlarms(ns constructs.Construct, p Props) {
 			AlarmDescription:   jsii.String(metric + " above 80% for 5 minutes (observation only, no action)"),
 			Namespace:          jsii.String("AWS/ECS"),
 			MetricName:         jsii.String(metric),
-			Dimensions:         &map[string]*string{"ClusterName": jsii.String(p.ClusterName), "ServiceName": jsii.String(p.ServiceName)},
+			Dimensions:         &map[string]*string{"ClusterName": jsii.String(p.ClusterName), "ServiceName": jsii.String(p.serviceName)},
 			Statistic:          jsii.String("Average"),
 			Period:             jsii.Number(60),
 			EvaluationPeriods:  jsii.Number(5),
@@ -390,14 +518,39 @@ func (s *SessionScaling) resourceAlarms(ns constructs.Construct, p Props) {
 	}
 	s.CPUAlarm = alarm("CPUAlarm", "CPUUtilization")
 	s.MemoryAlarm = alarm("MemoryAlarm", "MemoryUtilization")
+	// The metric pipeline is broken when a running task's sessions stay
+	// unknown: scaling on sessions then holds still (no SessionsPerTask is
+	// published), so say so. Five minutes, so a starting task does not trip it.
+	s.SessionDataAlarm = cloudwatchmetricalarm.NewCloudwatchMetricAlarm(ns, jsii.String("SessionDataAlarm"), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+		AlarmName:          jsii.String(p.NamePrefix + "-session-data-missing"),
+		AlarmDescription:   jsii.String("Tasks whose session counts are unknown for 5 minutes: the sidecars cannot write to the session table, and scaling on sessions holds still"),
+		Namespace:          jsii.String(sessionmodel.MetricNamespace),
+		MetricName:         jsii.String(sessionmodel.MetricSessionDataMissing),
+		Dimensions:         &map[string]*string{sessionmodel.DimensionCluster: jsii.String(p.ClusterName), sessionmodel.DimensionService: jsii.String(p.serviceName)},
+		Statistic:          jsii.String("Maximum"),
+		Period:             jsii.Number(60),
+		EvaluationPeriods:  jsii.Number(5),
+		DatapointsToAlarm:  jsii.Number(5),
+		ComparisonOperator: jsii.String("GreaterThanThreshold"),
+		Threshold:          jsii.Number(0),
+		TreatMissingData:   jsii.String("breaching"), // no datapoint at all: the Lambda itself is not running
+	})
+}
+
+// AlarmsTo makes the observation alarm SessionDataAlarm notify topicARN
+// when it fires and when it clears (the scaling alarms act on policies,
+// and the CPU and memory alarms stay observation only).
+func (s *SessionScaling) AlarmsTo(topicARN string) {
+	s.SessionDataAlarm.SetAlarmActions(jsii.Strings(topicARN))
+	s.SessionDataAlarm.SetOkActions(jsii.Strings(topicARN))
 }
 
 func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 	sess := func(metric string) []any {
-		return []any{sessionmodel.MetricNamespace, metric, sessionmodel.DimensionCluster, p.ClusterName, sessionmodel.DimensionService, p.ServiceName}
+		return []any{sessionmodel.MetricNamespace, metric, sessionmodel.DimensionCluster, p.ClusterName, sessionmodel.DimensionService, p.serviceName}
 	}
 	ecsMetric := func(metric string) []any {
-		return []any{"AWS/ECS", metric, "ClusterName", p.ClusterName, "ServiceName", p.ServiceName}
+		return []any{"AWS/ECS", metric, "ClusterName", p.ClusterName, "ServiceName", p.serviceName}
 	}
 	widget := func(x, y int, title string, metrics [][]any, stat string) map[string]any {
 		return map[string]any{
@@ -409,7 +562,7 @@ func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 	}
 	widgets := []map[string]any{
 		widget(0, 0, "Sessions per task (scale out above "+fmt.Sprint(p.ScaleOutAbove)+", in below "+fmt.Sprint(p.ScaleInBelow)+")", [][]any{sess(sessionmodel.MetricSessionsPerTask)}, "Average"),
-		widget(12, 0, "Active sessions and running tasks", [][]any{sess(sessionmodel.MetricActiveSessions), sess(sessionmodel.MetricRunningTasks)}, "Maximum"),
+		widget(12, 0, "Active sessions and running tasks", [][]any{sess(sessionmodel.MetricActiveSessions), sess(sessionmodel.MetricRunningTasks), sess(sessionmodel.MetricSessionDataMissing)}, "Maximum"),
 		widget(0, 6, "CPU and memory (%)", [][]any{ecsMetric("CPUUtilization"), ecsMetric("MemoryUtilization")}, "Average"),
 	}
 	if p.LoadBalancerARNSuffix != "" {
@@ -417,13 +570,11 @@ func (s *SessionScaling) dashboard(ns constructs.Construct, p Props) error {
 			return []any{"AWS/ApplicationELB", metric, "LoadBalancer", p.LoadBalancerARNSuffix}
 		}
 		metrics := [][]any{lbm("HTTPCode_ELB_5XX_Count")}
-		if p.TargetGroupARNSuffix != "" { // the Shiny targets' own 5xx, not the logout server's
-			metrics = append(metrics, append(lbm("HTTPCode_Target_5XX_Count"), "TargetGroup", p.TargetGroupARNSuffix))
-		} else {
-			metrics = append(metrics, lbm("HTTPCode_Target_5XX_Count"))
-		}
+		// The scaled service's own 5xx, not the logout server's.
+		metrics = append(metrics, append(lbm("HTTPCode_Target_5XX_Count"), "TargetGroup", *p.Service.TargetGroup.ArnSuffix()))
 		widgets = append(widgets, widget(12, 6, "ALB 5xx", metrics, "Sum"))
 	}
+	widgets = append(widgets, p.Widgets...)
 	body, err := json.Marshal(map[string]any{"widgets": widgets})
 	if err != nil {
 		return err

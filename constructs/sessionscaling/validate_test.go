@@ -3,11 +3,14 @@ package sessionscaling
 import (
 	"strings"
 	"testing"
+
+	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
+	"github.com/shinyfargate/shiny-cdktf/internal/lambdabuild"
 )
 
 func validProps() Props {
-	p := Props{NamePrefix: "shiny-dev", Region: "us-east-1", ClusterName: "c", ClusterARN: "arn:c", ServiceName: "s",
-		TaskRoleName: "r", LambdaZip: "x.zip", LambdaZipSHA256: "abc="}
+	p := Props{NamePrefix: "shiny-dev", Region: "us-east-1", ClusterName: "c", ClusterARN: "arn:c", Service: &shinyservice.ShinyService{},
+		Lambda: lambdabuild.Package{ZipPath: "x.zip", SHA256: "abc="}}
 	p.defaults()
 	return p
 }
@@ -17,7 +20,7 @@ func TestDefaults(t *testing.T) {
 	if p.Mode != ModeSessions || p.MinTasks != 1 || p.MaxTasks != 5 || p.ScaleOutAbove != 15 || p.ScaleInBelow != 3 {
 		t.Errorf("defaults = %+v", p)
 	}
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -31,24 +34,35 @@ func TestPropsValidation(t *testing.T) {
 		{"prefix", func(p *Props) { p.NamePrefix = "" }, `NamePrefix = ""`},
 		{"cluster", func(p *Props) { p.ClusterName = "" }, `ClusterName = ""`},
 		{"cluster arn", func(p *Props) { p.ClusterARN = "" }, `ClusterARN = ""`},
-		{"service", func(p *Props) { p.ServiceName = "" }, `ServiceName = ""`},
-		{"role", func(p *Props) { p.TaskRoleName = "" }, `TaskRoleName = ""`},
-		{"zip", func(p *Props) { p.LambdaZip = "" }, `LambdaZip = ""`},
-		{"hash", func(p *Props) { p.LambdaZipSHA256 = "" }, `LambdaZipSHA256 = ""`},
+		{"service", func(p *Props) { p.Service = nil }, `Service = "none": is required`},
+		{"zip", func(p *Props) { p.Lambda.ZipPath = "" }, `Lambda.ZipPath = ""`},
+		{"hash", func(p *Props) { p.Lambda.SHA256 = "" }, `Lambda.SHA256 = ""`},
 		{"region", func(p *Props) { p.Region = "" }, `Region = ""`},
-		{"mode", func(p *Props) { p.Mode = "memory" }, `Mode = "memory"`},
-		{"min", func(p *Props) { p.MinTasks = -1 }, "MinTasks = -1"},
-		{"max", func(p *Props) { p.MaxTasks = 0 }, "MaxTasks = 0"},
-		{"scale in", func(p *Props) { p.ScaleInBelow = -2 }, "ScaleInBelow = -2"},
-		{"thresholds", func(p *Props) { p.ScaleOutAbove = 2 }, "ScaleOutAbove = 2"},
-		{"cpu", func(p *Props) { p.CPUTargetPercent = 99 }, "CPUTargetPercent = 99"},
-		{"cooldown", func(p *Props) { p.ScaleInCooldown = -1 }, "ScaleOutCooldown/ScaleInCooldown"},
-		{"retention", func(p *Props) { p.LogRetentionDays = -1 }, "LogRetentionDays = -1"},
+		{"mode", func(p *Props) { p.Mode = "memory" }, `mode = "memory"`},
+		{"min", func(p *Props) { p.MinTasks = -1 }, "minTasks = -1"},
+		{"min limit", func(p *Props) { p.MinTasks = 101 }, "minTasks = 101: must be from 1 to 100"},
+		{"max", func(p *Props) { p.MaxTasks = 0 }, "maxTasks = 0"},
+		{"max limit", func(p *Props) { p.MaxTasks = 101 }, "maxTasks = 101"},
+		{"scale in", func(p *Props) { p.ScaleInBelow = -2 }, "scaleInBelow = -2"},
+		{"thresholds", func(p *Props) { p.ScaleOutAbove = 2 }, "scaleOutAbove = 2: must be greater than scaleInBelow (3)"},
+		{"threshold overflow", func(p *Props) { p.ScaleOutAbove = 9223372036854775807 }, "scaleOutAbove = 9223372036854775807: must be greater than scaleInBelow (3) and at most 1000"},
+		{"cpu", func(p *Props) { p.CPUTargetPercent = 99 }, "cpuTargetPercent = 99"},
+		{"scale-out cooldown", func(p *Props) { p.ScaleOutCooldown = -1 }, "ScaleOutCooldown = -1ns"},
+		{"scale-in cooldown", func(p *Props) { p.ScaleInCooldown = -1 }, "ScaleInCooldown = -1ns"},
+		{"retention", func(p *Props) { p.LogRetentionDays = 2 }, "LogRetentionDays = 2: must be one of CloudWatch's values"},
+		{"target", func(p *Props) { p.TargetSessionsPerTask = -1 }, "targetSessionsPerTask = -1"},
+		{"time zone", func(p *Props) { p.ScheduleTimeZone = "Mars/Olympus" }, `scheduleTimeZone = "Mars/Olympus"`},
+		{"schedule name", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "Class!", Cron: "0 8 ? * MON *", MinTasks: 2}} }, `schedule[0].name = "Class!"`},
+		{"schedule duplicate", func(p *Props) {
+			p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 ? * MON *", MinTasks: 2}, {Name: "a", Cron: "0 9 ? * MON *", MinTasks: 1}}
+		}, `schedule[1].name = "a"`},
+		{"schedule cron", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 * * MON-FRI", MinTasks: 2}} }, `schedule[0].cron = "0 8 * * MON-FRI": must be an Application Auto Scaling cron expression`},
+		{"schedule min", func(p *Props) { p.Schedule = []ScheduledAction{{Name: "a", Cron: "0 8 ? * MON *", MinTasks: 6}} }, "schedule[0].minTasks = 6: must be from 1 to maxTasks (5)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := validProps()
 			tc.mutate(&p)
-			if err := p.validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err := p.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want %q", err, tc.want)
 			}
 		})

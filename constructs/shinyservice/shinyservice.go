@@ -22,6 +22,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
 	"github.com/shinyfargate/shiny-cdktf/internal/iamdoc"
 )
 
@@ -35,6 +36,10 @@ type Container struct {
 	Port int
 	// Environment variables of the container. Default: none.
 	Environment map[string]string
+	// Secrets are environment variables ECS reads at start (name →
+	// valueFrom: a Secrets Manager or SSM ARN, see Secret.ValueFrom). The
+	// execution role must be granted them (GrantExecution). Default: none.
+	Secrets map[string]string
 	// DependsOnHealthy names containers that must be HEALTHY before this one starts. Default: none.
 	DependsOnHealthy []string
 	// HealthCheck is the container health check command (CMD form). Default: none.
@@ -72,10 +77,8 @@ type Props struct {
 	TargetContainer string
 	// ImageRepositoryARNs are the ECR repositories the execution role may pull from. Required.
 	ImageRepositoryARNs []string
-	// CPU units and MemoryMiB of the task (a Fargate pair). Required.
-	CPU, MemoryMiB int
-	// DesiredCount at creation; later changes are ignored (autoscaling owns it). Default: 1.
-	DesiredCount int
+	// Size is the task's Fargate CPU and memory and its initial count. Required.
+	Size
 	// HealthCheckPath of the target group. Default: "/".
 	HealthCheckPath string
 	// HealthCheckMatcher is the HTTP codes counted healthy. Default: "200".
@@ -84,10 +87,18 @@ type Props struct {
 	HealthCheckGracePeriod time.Duration
 	// DeregistrationDelay lets in-flight requests finish when a task leaves. Default: 30s.
 	DeregistrationDelay time.Duration
+	// RoutingAlgorithm is how the target group picks a target for a new
+	// request (a new websocket): AlgorithmRoundRobin or
+	// AlgorithmLeastOutstandingRequests. Default: AlgorithmRoundRobin.
+	RoutingAlgorithm string
 	// StickinessDuration turns on ALB-generated cookie (lb_cookie) stickiness for that long. Default: 0, off.
 	StickinessDuration time.Duration
-	// LogRetentionDays of the service's log group. Default: 30.
+	// LogRetentionDays of the service's log group. Default: cwlogs.DefaultRetentionDays.
 	LogRetentionDays int
+	// EnableExec turns on ECS Exec (aws ecs execute-command: a shell in a
+	// running container) and lets the task role open its SSM channels.
+	// Default: false, no shell.
+	EnableExec bool
 }
 
 // ShinyService is what NewShinyService created.
@@ -99,15 +110,17 @@ type ShinyService struct {
 	LogGroup        cloudwatchloggroup.CloudwatchLogGroup
 	ExecutionRole   iamrole.IamRole
 	ExecutionPolicy iamrolepolicy.IamRolePolicy
-	// TaskRole has no permissions of its own; callers attach what the
+	// TaskRole has no permissions of its own; GrantTask adds what the
 	// containers call (e.g. sessionscaling's AgentPolicy).
 	TaskRole iamrole.IamRole
+	// ExecPolicy lets the task role open ECS Exec's SSM channels; nil unless EnableExec.
+	ExecPolicy iamrolepolicy.IamRolePolicy
+
+	port int
+	name string
 }
 
 func (p *Props) defaults() {
-	if p.DesiredCount == 0 {
-		p.DesiredCount = 1
-	}
 	if p.HealthCheckPath == "" {
 		p.HealthCheckPath = "/"
 	}
@@ -121,19 +134,19 @@ func (p *Props) defaults() {
 		p.DeregistrationDelay = 30 * time.Second
 	}
 	if p.LogRetentionDays == 0 {
-		p.LogRetentionDays = 30
+		p.LogRetentionDays = cwlogs.DefaultRetentionDays
 	}
 }
 
 // NewShinyService creates the service under a construct named id.
 func NewShinyService(scope constructs.Construct, id string, props Props) (*ShinyService, error) {
 	props.defaults()
-	if err := props.validate(); err != nil {
+	if err := props.Validate(); err != nil {
 		return nil, fmt.Errorf("shinyservice %q: %w", id, err)
 	}
 	ns := constructs.NewConstruct(scope, jsii.String(id))
-	name := props.NamePrefix + "-" + props.Name
-	s := &ShinyService{}
+	name := props.FullName()
+	s := &ShinyService{port: props.container(props.TargetContainer).Port, name: name}
 
 	s.LogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(ns, jsii.String("LogGroup"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
 		Name:            jsii.String("/ecs/" + name),
@@ -203,12 +216,19 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 	})
 
 	tg := &lbtargetgroup.LbTargetGroupConfig{
-		Name:                jsii.String(name),
-		TargetType:          jsii.String("ip"),
-		Protocol:            jsii.String("HTTP"),
-		Port:                jsii.Number(float64(target.Port)),
-		VpcId:               jsii.String(props.VpcID),
-		DeregistrationDelay: jsii.String(fmt.Sprint(int(props.DeregistrationDelay.Seconds()))),
+		// A prefix (AWS allows 6 characters), not a name, and created before
+		// the old group goes: a change that replaces the group (a new VPC, a
+		// new port) would otherwise delete a group the listener still uses
+		// (ResourceInUse) or collide with its name. Tags say which
+		// environment a group belongs to.
+		NamePrefix:                 jsii.String(targetGroupNamePrefix(props.Name)),
+		LoadBalancingAlgorithmType: jsii.String(props.loadBalancingAlgorithm()),
+		Lifecycle:                  &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
+		TargetType:                 jsii.String("ip"),
+		Protocol:                   jsii.String("HTTP"),
+		Port:                       jsii.Number(float64(target.Port)),
+		VpcId:                      jsii.String(props.VpcID),
+		DeregistrationDelay:        jsii.String(fmt.Sprint(int(props.DeregistrationDelay.Seconds()))),
 		HealthCheck: &lbtargetgroup.LbTargetGroupHealthCheck{
 			Enabled:            jsii.Bool(true),
 			Path:               jsii.String(props.HealthCheckPath),
@@ -267,15 +287,119 @@ func NewShinyService(scope constructs.Construct, id string, props Props) (*Shiny
 			SecurityGroups: jsii.Strings(*s.SecurityGroup.Id()),
 			AssignPublicIp: jsii.Bool(props.AssignPublicIP),
 		},
+		EnableExecuteCommand: enableExec(props.EnableExec),
 		LoadBalancer: []*ecsservice.EcsServiceLoadBalancer{{
 			TargetGroupArn: s.TargetGroup.Arn(),
 			ContainerName:  jsii.String(target.Name),
 			ContainerPort:  jsii.Number(float64(target.Port)),
 		}},
-		// Autoscaling owns the task count after creation.
-		Lifecycle: &cdktf.TerraformResourceLifecycle{IgnoreChanges: jsii.Strings("desired_count")},
+		// Its tasks need the execution role's policy from the first image pull.
+		DependsOn: &[]cdktf.ITerraformDependable{s.ExecutionPolicy},
 	})
+	if props.EnableExec {
+		s.ExecPolicy = s.GrantTask(ns, "ExecPolicy", "ecs-exec", ExecChannelsPolicy(ns, "ExecPolicyDocument"))
+	}
 	return s, nil
+}
+
+// enableExec is enable_execute_command: set only when on, so services
+// without ECS Exec synthesize as before (the provider's default is off).
+func enableExec(on bool) *bool {
+	if !on {
+		return nil
+	}
+	return jsii.Bool(true)
+}
+
+// ExecChannels are the SSM Session Manager channel actions the ECS Exec
+// agent in a task calls; they have no resource type.
+var ExecChannels = []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"}
+
+// ExecChannelsPolicy lets a task's ECS Exec agent open its SSM channels.
+func ExecChannelsPolicy(scope constructs.Construct, id string) dataawsiampolicydocument.DataAwsIamPolicyDocument {
+	return dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String(id), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
+			Sid:       jsii.String("EcsExecChannels"),
+			Actions:   jsii.Strings(ExecChannels...),
+			Resources: jsii.Strings("*"), // ssmmessages has no resource type
+		}},
+	})
+}
+
+// FullName is NamePrefix-Name: the name of the ECS service, the task
+// definition family and the prefix of the roles and log group.
+func (p Props) FullName() string { return p.NamePrefix + "-" + p.Name }
+
+// targetGroupNamePrefix is the service name cut to the 6 characters AWS
+// allows a target group name prefix.
+func targetGroupNamePrefix(name string) string { return name[:min(len(name), 6)] }
+
+// Target group routing algorithms.
+const (
+	AlgorithmRoundRobin               = "round_robin"
+	AlgorithmLeastOutstandingRequests = "least_outstanding_requests"
+)
+
+func (p Props) loadBalancingAlgorithm() string {
+	if p.RoutingAlgorithm == "" {
+		return AlgorithmRoundRobin
+	}
+	return p.RoutingAlgorithm
+}
+
+// Name is the ECS service's name as a plain string (Props.FullName): a
+// policy the service depends on (GrantTask) names the service with it, where
+// a reference to Service.Name would make a dependency cycle.
+func (s *ShinyService) Name() string { return s.name }
+
+// Port is the port the target group sends traffic to.
+func (s *ShinyService) Port() int { return s.port }
+
+// DependOn creates the service only after deps (e.g. the listener its target
+// group is behind: ECS registers targets only then).
+func (s *ShinyService) DependOn(deps ...cdktf.TerraformResource) {
+	list := []*string{}
+	if cur := s.Service.DependsOn(); cur != nil {
+		list = append(list, *cur...)
+	}
+	for _, d := range deps {
+		// The address Terraform's depends_on takes (what cdktf writes for
+		// a DependsOn given at construction).
+		list = append(list, jsii.String(*d.TerraformResourceType()+"."+*d.FriendlyUniqueId()))
+	}
+	s.Service.SetDependsOn(&list)
+}
+
+// GrantTask lets the task's containers do what doc allows: an inline policy
+// named name on the task role, created under scope as id (the grantee's
+// construct). The service starts only once the policy exists, so the
+// containers have it from their first call to their task's last.
+func (s *ShinyService) GrantTask(scope constructs.Construct, id, name string, doc dataawsiampolicydocument.DataAwsIamPolicyDocument) iamrolepolicy.IamRolePolicy {
+	policy := iamrolepolicy.NewIamRolePolicy(scope, jsii.String(id), &iamrolepolicy.IamRolePolicyConfig{
+		Name: jsii.String(name), Role: s.TaskRole.Name(), Policy: doc.Json(),
+	})
+	s.DependOn(policy)
+	return policy
+}
+
+// GrantExecution lets ECS do what doc allows while it starts the task
+// (e.g. read the containers' secrets: AppSettings.ReadSecretsPolicy): an
+// inline policy named name on the execution role, created under scope as
+// id. The service starts only once the policy exists.
+func (s *ShinyService) GrantExecution(scope constructs.Construct, id, name string, doc dataawsiampolicydocument.DataAwsIamPolicyDocument) iamrolepolicy.IamRolePolicy {
+	policy := iamrolepolicy.NewIamRolePolicy(scope, jsii.String(id), &iamrolepolicy.IamRolePolicyConfig{
+		Name: jsii.String(name), Role: s.ExecutionRole.Name(), Policy: doc.Json(),
+	})
+	s.DependOn(policy)
+	return policy
+}
+
+// HandCountToAutoscaling makes Terraform ignore later changes of the desired
+// count, which autoscaling owns from now on. Without it every deploy would
+// reset the count to DesiredCount; with it on a service nothing scales, a
+// changed DesiredCount would never apply.
+func (s *ShinyService) HandCountToAutoscaling() {
+	s.Service.SetLifecycle(&cdktf.TerraformResourceLifecycle{IgnoreChanges: jsii.Strings("desired_count")})
 }
 
 // containerDefinitions renders the task's containers as ECS JSON, with
@@ -304,6 +428,13 @@ func (p Props) containerDefinitions(logGroup string) (string, error) {
 					"awslogs-stream-prefix": c.Name,
 				},
 			},
+		}
+		if len(c.Secrets) > 0 {
+			var secrets []map[string]string
+			for _, k := range slices.Sorted(maps.Keys(c.Secrets)) {
+				secrets = append(secrets, map[string]string{"name": k, "valueFrom": c.Secrets[k]})
+			}
+			d["secrets"] = secrets
 		}
 		if c.Port > 0 {
 			d["portMappings"] = []map[string]any{{"containerPort": c.Port, "protocol": "tcp"}}

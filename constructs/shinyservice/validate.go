@@ -1,11 +1,13 @@
 package shinyservice
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/check"
+	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
 )
 
 var (
@@ -13,26 +15,23 @@ var (
 	serviceNameRE   = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 )
 
-// validate reports every problem with the props at once.
-func (p Props) validate() error {
-	var errs []error
-	bad := func(field string, value any, allowed string) {
-		errs = append(errs, fmt.Errorf("%s = %#v: %s", field, value, allowed))
-	}
+// Validate reports every problem with the props at once, in field order.
+func (p Props) Validate() error {
+	c := check.New("")
+	bad := c.Add
 	if !serviceNameRE.MatchString(p.Name) {
 		bad("Name", p.Name, "must be lowercase letters, digits and hyphens, starting with a letter")
 	}
 	if p.NamePrefix == "" {
 		bad("NamePrefix", p.NamePrefix, "is required")
 	}
-	if n := len(p.NamePrefix) + 1 + len(p.Name); n > 32 {
-		bad("Name", p.Name, fmt.Sprintf("NamePrefix-Name is %d characters; target group names allow 32", n))
+	if n := len(p.NamePrefix) + 1 + len(p.Name) + len("-execution"); n > 64 {
+		bad("Name", p.Name, fmt.Sprintf("NamePrefix-Name-execution is %d characters; IAM role names allow 64", n))
 	}
-	for field, v := range map[string]string{"Region": p.Region, "ClusterARN": p.ClusterARN, "VpcID": p.VpcID, "ALBSecurityGroupID": p.ALBSecurityGroupID} {
-		if v == "" {
-			bad(field, v, "is required")
-		}
-	}
+	c.Require("Region", p.Region)
+	c.Require("ClusterARN", p.ClusterARN)
+	c.Require("VpcID", p.VpcID)
+	c.Require("ALBSecurityGroupID", p.ALBSecurityGroupID)
 	if len(p.SubnetIDs) == 0 {
 		bad("SubnetIDs", p.SubnetIDs, "must list at least one subnet")
 	}
@@ -55,7 +54,7 @@ func (p Props) validate() error {
 			bad(fmt.Sprintf("Containers[%d].Image", i), c.Image, "is required")
 		}
 		if c.HealthCheckStartPeriod < 0 || c.HealthCheckStartPeriod > 300*time.Second {
-			bad(fmt.Sprintf("Containers[%d].HealthCheckStartPeriod", i), c.HealthCheckStartPeriod.String(), "must be from 0 to 300s (the ECS limit)")
+			bad(fmt.Sprintf("Containers[%d].HealthCheckStartPeriod", i), c.HealthCheckStartPeriod, "must be from 0 to 300s (the ECS limit)")
 		}
 		if c.Port < 0 || c.Port > 65535 {
 			bad(fmt.Sprintf("Containers[%d].Port", i), c.Port, "must be from 1 to 65535, or 0 for none")
@@ -73,23 +72,24 @@ func (p Props) validate() error {
 	if t := p.container(p.TargetContainer); t.Name == "" || t.Port == 0 {
 		bad("TargetContainer", p.TargetContainer, "must name a container with a Port")
 	}
-	if p.CPU <= 0 || p.MemoryMiB <= 0 {
-		bad("CPU/MemoryMiB", fmt.Sprintf("%d/%d", p.CPU, p.MemoryMiB), "must be a Fargate CPU/memory pair")
-	}
-	if p.DesiredCount < 0 {
-		bad("DesiredCount", p.DesiredCount, "must not be negative")
-	}
+	c.Include(p.Size.Validate())
 	if !strings.HasPrefix(p.HealthCheckPath, "/") {
 		bad("HealthCheckPath", p.HealthCheckPath, "must start with /")
 	}
+	if !cwlogs.ValidRetention(p.LogRetentionDays) {
+		bad("LogRetentionDays", p.LogRetentionDays, fmt.Sprintf("must be one of CloudWatch's values %v", cwlogs.RetentionDays))
+	}
 	if p.HealthCheckGracePeriod < 0 || p.HealthCheckGracePeriod > 2147483647*time.Second {
-		bad("HealthCheckGracePeriod", p.HealthCheckGracePeriod.String(), "must be from 0 to 2147483647s")
+		bad("HealthCheckGracePeriod", p.HealthCheckGracePeriod, "must be from 0 to 2147483647s")
 	}
 	if p.DeregistrationDelay < 0 || p.DeregistrationDelay > time.Hour {
-		bad("DeregistrationDelay", p.DeregistrationDelay.String(), "must be from 0 to 3600s")
+		bad("DeregistrationDelay", p.DeregistrationDelay, "must be from 0 to 3600s")
+	}
+	if p.RoutingAlgorithm != "" && p.RoutingAlgorithm != AlgorithmRoundRobin && p.RoutingAlgorithm != AlgorithmLeastOutstandingRequests {
+		bad("RoutingAlgorithm", p.RoutingAlgorithm, fmt.Sprintf("must be %q or %q", AlgorithmRoundRobin, AlgorithmLeastOutstandingRequests))
 	}
 	if p.StickinessDuration != 0 && (p.StickinessDuration < time.Second || p.StickinessDuration > 7*24*time.Hour) {
-		bad("StickinessDuration", p.StickinessDuration.String(), "must be 0 (off) or from 1s to 7 days")
+		bad("StickinessDuration", p.StickinessDuration, "must be 0 (off) or from 1s to 7 days")
 	}
-	return errors.Join(errs...)
+	return c.Err()
 }

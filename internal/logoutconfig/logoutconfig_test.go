@@ -88,7 +88,14 @@ func TestLoadAcceptsBoundaryValues(t *testing.T) {
 		{"digits-only domain prefix", EnvCognitoDomainPrefix, "123"},
 		{"china region", EnvCognitoRegion, "cn-northwest-1"},
 		{"URL with query", EnvSignInURL, "https://app.example.com/?a=1&b=2"},
-		{"URL with port", EnvLogoutRedirectURI, "https://app.example.com:8443/logged-out"},
+		{"URL with port 443", EnvLogoutRedirectURI, "https://app.example.com:443/logged-out"},
+		{"local preview URL with its own port", EnvLogoutRedirectURI, "https://shiny.localhost:8443/logged-out"},
+		{"localhost URL with a port", EnvSignInURL, "https://localhost:8443/"},
+		{"loopback IP URL with a port", EnvSignInURL, "https://127.0.0.1:8443/"},
+		{"loopback IPv6 URL with a port", EnvSignInURL, "https://[::1]:8443/"},
+		{"listen host IPv4", EnvListenHost, "127.0.0.1"},
+		{"listen host IPv6", EnvListenHost, "::1"},
+		{"listen host all interfaces", EnvListenHost, "0.0.0.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,36 +115,58 @@ func TestLoadRejects(t *testing.T) {
 		value string // "" deletes it
 		// wantVar is the variable the message must name (defaults to key).
 		wantVar string
-		// wantText must appear in the message (defaults to the quoted value).
+		// wantText must appear in the message, besides VAR="value".
 		wantText string
 	}{
 		{name: "port not a number", key: EnvPort, value: "http"},
 		{name: "port zero", key: EnvPort, value: "0"},
 		{name: "port too large", key: EnvPort, value: "65536"},
 		{name: "port negative", key: EnvPort, value: "-1"},
+		{name: "port with plus sign", key: EnvPort, value: "+80"},
+		{name: "port with leading space", key: EnvPort, value: " 80"},
+		{name: "port with trailing space", key: EnvPort, value: "80 "},
+		{name: "port in hex", key: EnvPort, value: "0x50"},
+		{name: "port with leading zero", key: EnvPort, value: "080"},
+		{name: "port with underscore", key: EnvPort, value: "8_080"},
+		{name: "port non-ASCII digit", key: EnvPort, value: "٨٠"},
+		{name: "listen host name", key: EnvListenHost, value: "localhost"},
+		{name: "listen host with port", key: EnvListenHost, value: "127.0.0.1:80"},
+		{name: "listen host bracketed", key: EnvListenHost, value: "[::1]"},
+		{name: "listen host with zone", key: EnvListenHost, value: "fe80::1%eth0"},
+		{name: "listen host injection", key: EnvListenHost, value: "localhost; rm -rf /"},
 		{name: "cookie name with space", key: EnvAuthCookieName, value: "bad name"},
 		{name: "cookie name with semicolon", key: EnvAuthCookieName, value: "a;b"},
-		{name: "domain prefix missing", key: EnvCognitoDomainPrefix, value: "", wantText: "required"},
+		{name: "domain prefix missing", key: EnvCognitoDomainPrefix, value: "", wantText: "must be set"},
 		{name: "domain prefix uppercase", key: EnvCognitoDomainPrefix, value: "Shiny"},
 		{name: "domain prefix leading hyphen", key: EnvCognitoDomainPrefix, value: "-shiny"},
 		{name: "domain prefix trailing hyphen", key: EnvCognitoDomainPrefix, value: "shiny-"},
 		{name: "domain prefix dot", key: EnvCognitoDomainPrefix, value: "shiny.app"},
 		{name: "domain prefix 64 chars", key: EnvCognitoDomainPrefix, value: strings.Repeat("a", 64)},
-		{name: "region missing and no AWS_REGION", key: EnvCognitoRegion, value: "", wantText: "required"},
+		{name: "domain prefix reserved word", key: EnvCognitoDomainPrefix, value: "my-cognito-login", wantText: "reserved word cognito"},
+		{name: "region missing and no AWS_REGION", key: EnvCognitoRegion, value: "", wantText: "must be set"},
 		{name: "region malformed", key: EnvCognitoRegion, value: "useast1"},
 		{name: "region uppercase", key: EnvCognitoRegion, value: "US-EAST-1"},
 		{name: "region injection", key: EnvCognitoRegion, value: "us-east-1.evil.example/x"},
-		{name: "client id missing", key: EnvCognitoClientID, value: "", wantText: "required"},
+		{name: "region unknown", key: EnvCognitoRegion, value: "zz-fake-9"},
+		{name: "region well-formed but not a region", key: EnvCognitoRegion, value: "eu-west-9"},
+		{name: "client id missing", key: EnvCognitoClientID, value: "", wantText: "must be set"},
 		{name: "client id with symbols", key: EnvCognitoClientID, value: "abc&logout_uri=x"},
 		{name: "client id too long", key: EnvCognitoClientID, value: strings.Repeat("a", 129)},
-		{name: "logout uri missing", key: EnvLogoutRedirectURI, value: "", wantText: "required"},
+		{name: "logout uri missing", key: EnvLogoutRedirectURI, value: "", wantText: "must be set"},
 		{name: "logout uri http", key: EnvLogoutRedirectURI, value: "http://app.example.com/logged-out"},
 		{name: "logout uri relative", key: EnvLogoutRedirectURI, value: "/logged-out"},
 		{name: "logout uri no host", key: EnvLogoutRedirectURI, value: "https:///logged-out"},
 		{name: "logout uri user info", key: EnvLogoutRedirectURI, value: "https://user:pw@app.example.com/"},
 		{name: "logout uri fragment", key: EnvLogoutRedirectURI, value: "https://app.example.com/#x"},
 		{name: "logout uri javascript", key: EnvLogoutRedirectURI, value: "javascript:alert(1)"},
-		{name: "sign-in url missing", key: EnvSignInURL, value: "", wantText: "required"},
+		{name: "logout uri odd port", key: EnvLogoutRedirectURI, value: "https://app.example.com:8443/logged-out", wantText: "port other than 443"},
+		{name: "logout uri port 80", key: EnvLogoutRedirectURI, value: "https://app.example.com:80/logged-out", wantText: "port other than 443"},
+		{name: "logout uri empty port", key: EnvLogoutRedirectURI, value: "https://app.example.com:/logged-out", wantText: "port other than 443"},
+		{name: "logout uri padded 443", key: EnvLogoutRedirectURI, value: "https://app.example.com:0443/logged-out", wantText: "port other than 443"},
+		{name: "sign-in url odd port", key: EnvSignInURL, value: "https://app.example.com:4443/", wantText: "port other than 443"},
+		{name: "sign-in url odd port on a look-alike of localhost", key: EnvSignInURL, value: "https://localhost.example.com:4443/", wantText: "port other than 443"},
+		{name: "sign-in url odd port on a private IP", key: EnvSignInURL, value: "https://10.0.0.1:4443/", wantText: "port other than 443"},
+		{name: "sign-in url missing", key: EnvSignInURL, value: "", wantText: "must be set"},
 		{name: "sign-in url ftp", key: EnvSignInURL, value: "ftp://app.example.com/"},
 		{name: "sign-in url quote", key: EnvSignInURL, value: `https://app.example.com/"><script>`},
 		{name: "sign-in url space", key: EnvSignInURL, value: "https://app.example.com/a b"},
@@ -162,18 +191,12 @@ func TestLoadRejects(t *testing.T) {
 			if wantVar == "" {
 				wantVar = tt.key
 			}
-			wantText := tt.wantText
-			if wantText == "" {
-				wantText = strconv.Quote(tt.value)
+			// The house format: VAR="value": must ...
+			if want := wantVar + "=" + strconv.Quote(tt.value) + ": must "; !strings.Contains(msg, want) {
+				t.Errorf("error %q does not contain %s", msg, want)
 			}
-			if !strings.Contains(msg, wantVar) {
-				t.Errorf("error %q does not name the variable %s", msg, wantVar)
-			}
-			if !strings.Contains(msg, wantText) {
-				t.Errorf("error %q does not contain %s", msg, wantText)
-			}
-			if !strings.Contains(msg, "want ") {
-				t.Errorf("error %q does not say what is allowed", msg)
+			if tt.wantText != "" && !strings.Contains(msg, tt.wantText) {
+				t.Errorf("error %q does not contain %s", msg, tt.wantText)
 			}
 			// Exactly one problem: the other variables are valid.
 			if n := len(joined(err)); n != 1 {
@@ -191,7 +214,7 @@ func TestLoadAWSRegionFallbackInvalidNamesBoth(t *testing.T) {
 	if err == nil {
 		t.Fatal("Load: got nil error for AWS_REGION=moon-base")
 	}
-	for _, want := range []string{EnvAWSRegion, EnvCognitoRegion, `"moon-base"`} {
+	for _, want := range []string{EnvAWSRegion + `="moon-base": must be a known AWS region`, EnvCognitoRegion + " is unset"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %s", err, want)
 		}
@@ -200,6 +223,7 @@ func TestLoadAWSRegionFallbackInvalidNamesBoth(t *testing.T) {
 
 func TestLoadReportsAllProblems(t *testing.T) {
 	env := map[string]string{
+		EnvListenHost:          "example.com",
 		EnvPort:                "99999",
 		EnvAuthCookieName:      "no good",
 		EnvCognitoDomainPrefix: "UPPER",
@@ -211,21 +235,44 @@ func TestLoadReportsAllProblems(t *testing.T) {
 		t.Fatal("Load: got nil error")
 	}
 	problems := joined(err)
-	if len(problems) != 7 {
-		t.Errorf("got %d problems, want 7:\n%v", len(problems), err)
+	if len(problems) != 8 {
+		t.Errorf("got %d problems, want 8:\n%v", len(problems), err)
 	}
-	msg := err.Error()
-	for _, want := range []string{
-		EnvPort + `="99999"`,
-		EnvAuthCookieName + `="no good"`,
-		EnvCognitoDomainPrefix + `="UPPER"`,
-		EnvCognitoRegion + " is required",
-		EnvCognitoClientID + `="a-b"`,
-		EnvLogoutRedirectURI + `="http://x.example/"`,
-		EnvSignInURL + " is required",
-	} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error does not contain %q:\n%v", want, msg)
+	// Every problem, in the fixed order of the variables (not map order).
+	want := []string{
+		EnvListenHost + `="example.com": must be`,
+		EnvPort + `="99999": must be`,
+		EnvAuthCookieName + `="no good": must be`,
+		EnvCognitoDomainPrefix + `="UPPER": must be`,
+		EnvCognitoRegion + `="": must be set`,
+		EnvCognitoClientID + `="a-b": must be`,
+		EnvLogoutRedirectURI + `="http://x.example/": must be`,
+		EnvSignInURL + `="": must be set`,
+	}
+	for i, p := range problems {
+		if i < len(want) && !strings.HasPrefix(p.Error(), want[i]) {
+			t.Errorf("problem %d = %q, want it to start with %q", i, p, want[i])
+		}
+	}
+}
+
+func TestListenAddress(t *testing.T) {
+	env := validEnv()
+	cfg, err := Load(getenvFrom(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ListenHost != "" || cfg.Addr() != ":9090" {
+		t.Errorf("unset %s: ListenHost %q Addr %q, want all interfaces :9090", EnvListenHost, cfg.ListenHost, cfg.Addr())
+	}
+	env[EnvListenHost] = "::1"
+	if cfg, err = Load(getenvFrom(env)); err != nil || cfg.Addr() != "[::1]:9090" {
+		t.Errorf("%s=::1: Addr %q, %v; want [::1]:9090", EnvListenHost, cfg.Addr(), err)
+	}
+	for host, want := range map[string]string{"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "127.0.0.1",
+		"127.0.0.2": "127.0.0.2", "::1": "::1"} {
+		if got := HealthCheckHost(host); got != want {
+			t.Errorf("HealthCheckHost(%q) = %q, want %q", host, got, want)
 		}
 	}
 }
@@ -238,7 +285,7 @@ func TestPort(t *testing.T) {
 		t.Errorf("Port() = %d, %v; want 8081, nil", p, err)
 	}
 	if _, err := Port(getenvFrom(map[string]string{EnvPort: "8o8o"})); err == nil ||
-		!strings.Contains(err.Error(), `LOGOUT_PORT="8o8o"`) {
+		!strings.Contains(err.Error(), `LOGOUT_PORT="8o8o": must be`) {
 		t.Errorf("Port() with 8o8o: error %v, want one naming LOGOUT_PORT and the value", err)
 	}
 }
@@ -260,9 +307,9 @@ func TestCognitoLogoutURL(t *testing.T) {
 func TestEnvNames(t *testing.T) {
 	// The stack passes these names to the container; renaming one is a
 	// breaking change that must be deliberate.
-	got := []string{EnvPort, EnvAuthCookieName, EnvCognitoDomainPrefix, EnvCognitoRegion,
+	got := []string{EnvListenHost, EnvPort, EnvAuthCookieName, EnvCognitoDomainPrefix, EnvCognitoRegion,
 		EnvCognitoClientID, EnvLogoutRedirectURI, EnvSignInURL, EnvAWSRegion}
-	want := []string{"LOGOUT_PORT", "AUTH_COOKIE_NAME", "COGNITO_DOMAIN_PREFIX", "COGNITO_REGION",
+	want := []string{"LOGOUT_LISTEN_HOST", "LOGOUT_PORT", "AUTH_COOKIE_NAME", "COGNITO_DOMAIN_PREFIX", "COGNITO_REGION",
 		"COGNITO_CLIENT_ID", "LOGOUT_REDIRECT_URI", "SIGN_IN_URL", "AWS_REGION"}
 	for i := range want {
 		if got[i] != want[i] {

@@ -36,7 +36,9 @@ func BenchmarkHandler(b *testing.B) {
 		for i := range n {
 			wantSessions += i % 5
 		}
-		cfg := settings{Table: table, Cluster: cluster, Service: service, Namespace: sessionmodel.MetricNamespace, StaleAfter: time.Hour}
+		lim := testLimits
+		lim.StaleAfter = time.Hour
+		cfg := settings{Table: table, Cluster: cluster, Service: service, Namespace: sessionmodel.MetricNamespace, Limits: lim}
 		h := newHandler(cfg, c, time.Now, slog.New(slog.DiscardHandler))
 
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {

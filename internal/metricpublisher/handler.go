@@ -26,6 +26,7 @@ import (
 type sessionStore interface {
 	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
 
 // taskLister is the part of the ECS client the handler uses.
@@ -55,24 +56,29 @@ type Handler struct {
 	metrics metricPublisher
 	now     func() time.Time
 	log     *slog.Logger
-
-	// scanLimit, when > 0, caps the items per Scan page. Production leaves it
-	// at 0 (DynamoDB's 1 MB pages); tests set it to exercise pagination.
-	scanLimit int32
 }
 
-// Output is what an invocation returns (visible when invoked by hand): the
-// three figures published to CloudWatch and the number of items of stopped
-// tasks deleted from the session table.
+// Output is what an invocation returns (visible when invoked by hand).
 type Output struct {
-	// ActiveSessions is the published ActiveSessions datapoint.
+	// ActiveSessions is the published ActiveSessions datapoint; 0 when
+	// SessionsPublished is false.
 	ActiveSessions int `json:"activeSessions"`
 	// RunningTasks is the published RunningTasks datapoint.
 	RunningTasks int `json:"runningTasks"`
-	// SessionsPerTask is the published SessionsPerTask datapoint.
+	// SessionsPerTask is the published SessionsPerTask datapoint; 0 when
+	// SessionsPublished is false.
 	SessionsPerTask float64 `json:"sessionsPerTask"`
+	// SessionsPublished tells whether SessionsPerTask and ActiveSessions were
+	// published: false while SessionDataMissing is above 0.
+	SessionsPublished bool `json:"sessionsPublished"`
+	// SessionDataMissing is the published SessionDataMissing datapoint: the
+	// number of running tasks whose session count is unknown.
+	SessionDataMissing int `json:"sessionDataMissing"`
 	// DeletedItems is the number of items of stopped tasks deleted.
 	DeletedItems int `json:"deletedItems"`
+	// MarkedTasks is the number of markers written for running tasks seen
+	// for the first time without an item (see sessionmodel.AttrFirstSeenAt).
+	MarkedTasks int `json:"markedTasks"`
 }
 
 // Handle is the Lambda entry point, run by the EventBridge schedule; the
@@ -82,89 +88,134 @@ func (h *Handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (Output
 }
 
 // Run performs one invocation: scan the session table, list the service's
-// running tasks, publish the metrics, then delete the items of stopped tasks.
+// running tasks, decide (compute), publish the metrics, then write the
+// markers of newly seen tasks and delete the items of stopped tasks.
 // Any AWS error fails the invocation: an error before publishing returns a
-// zero Output and publishes nothing; a delete error is returned after the
-// metrics were published, with the Output filled in. The table is read before
-// the task list: a task that starts in between has no item yet, whereas
-// reading the task list first would make the item of a task that started in
-// between look dead. Inside Lambda the request ID from ctx is logged.
+// zero Output and publishes nothing; a marker or delete error is returned
+// after the metrics were published, with the Output filled in. The table is
+// read before the task list: a task that starts in between has no item yet,
+// whereas reading the task list first would make the item of a task that
+// started in between look dead. Inside Lambda the request ID from ctx is
+// logged.
 func (h *Handler) Run(ctx context.Context) (Output, error) {
 	log := h.log
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		log = log.With("requestId", lc.AwsRequestID)
+		log = log.With("request_id", lc.AwsRequestID)
 	}
 	now := h.now()
 
-	items, err := h.scanItems(ctx, log)
+	records, err := h.scanRecords(ctx)
 	if err != nil {
-		log.Error("scan session table failed", "table", h.cfg.Table, "error", err)
+		log.Error("scan session table failed", "table", h.cfg.Table, "err", err)
 		return Output{}, fmt.Errorf("scan session table %s: %w", h.cfg.Table, err)
 	}
 	running, err := h.runningTasks(ctx)
 	if err != nil {
-		log.Error("list running tasks failed", "cluster", h.cfg.Cluster, "service", h.cfg.Service, "error", err)
+		log.Error("list running tasks failed", "cluster", h.cfg.Cluster, "service", h.cfg.Service, "err", err)
 		return Output{}, fmt.Errorf("list running tasks of %s/%s: %w", h.cfg.Cluster, h.cfg.Service, err)
 	}
 
-	r := compute(items, running, now, h.cfg.StaleAfter)
-	if len(r.Invalid) > 0 {
-		log.Warn("items with negative session counts counted as 0", "taskArns", r.Invalid)
-	}
-	if len(r.Stale) > 0 {
-		log.Warn("stale items of running tasks not counted", "taskArns", r.Stale, "staleAfter", h.cfg.StaleAfter.String())
+	r := compute(records, running, now, h.cfg.Limits)
+	if !r.Trusted() {
+		log.Warn("session data missing: "+sessionmodel.MetricSessionsPerTask+" and "+
+			sessionmodel.MetricActiveSessions+" not published, scaling on sessions holds still",
+			"missing_tasks", r.Missing, "running_tasks", r.RunningTasks,
+			"stale_after", h.cfg.Limits.StaleAfter.String(), "startup_grace", h.cfg.Limits.StartupGrace.String())
 	}
 
 	if err := h.publish(ctx, r, now); err != nil {
-		log.Error("put metric data failed", "namespace", h.cfg.Namespace, "error", err)
+		log.Error("put metric data failed", "namespace", h.cfg.Namespace, "err", err)
 		return Output{}, fmt.Errorf("publish metrics to %s: %w", h.cfg.Namespace, err)
+	}
+	out := Output{RunningTasks: r.RunningTasks, SessionDataMissing: len(r.Missing), SessionsPublished: r.Trusted()}
+	if r.Trusted() {
+		out.ActiveSessions, out.SessionsPerTask = r.ActiveSessions, r.SessionsPerTask
 	}
 	log.Info("published session metrics",
 		"namespace", h.cfg.Namespace,
 		"cluster", h.cfg.Cluster,
 		"service", h.cfg.Service,
-		sessionmodel.MetricSessionsPerTask, r.SessionsPerTask,
-		sessionmodel.MetricActiveSessions, r.ActiveSessions,
-		sessionmodel.MetricRunningTasks, r.RunningTasks,
-		"itemsScanned", len(items),
-		"itemsCounted", r.Counted,
-		"itemsStale", len(r.Stale),
-		"itemsDead", len(r.Dead),
+		"sessions_published", out.SessionsPublished,
+		"sessions_per_task", out.SessionsPerTask,
+		"active_sessions", out.ActiveSessions,
+		"running_tasks", out.RunningTasks,
+		"session_data_missing", out.SessionDataMissing,
+		"items_scanned", len(records),
+		"items_counted", r.Counted,
+		"tasks_starting", len(r.Starting),
+		"items_dead", len(r.Dead),
+		"items_kept", len(r.Kept),
 	)
 
-	out := Output{ActiveSessions: r.ActiveSessions, RunningTasks: r.RunningTasks, SessionsPerTask: r.SessionsPerTask}
-	deleted, err := h.deleteDead(ctx, log, r.Dead)
-	out.DeletedItems = deleted
-	if err != nil {
-		return out, fmt.Errorf("delete items of stopped tasks from %s: %w", h.cfg.Table, err)
+	marked, markErr := h.mark(ctx, log, r.Mark, now)
+	deleted, deleteErr := h.deleteDead(ctx, log, r.Dead)
+	out.MarkedTasks, out.DeletedItems = marked, deleted
+	if markErr != nil {
+		markErr = fmt.Errorf("write markers of new tasks to %s: %w", h.cfg.Table, markErr)
 	}
-	return out, nil
+	if deleteErr != nil {
+		deleteErr = fmt.Errorf("delete items of stopped tasks from %s: %w", h.cfg.Table, deleteErr)
+	}
+	return out, errors.Join(markErr, deleteErr)
 }
 
-// scanItems reads the whole session table. An item that cannot be decoded
-// is logged and skipped rather than failing every invocation from then on.
-func (h *Handler) scanItems(ctx context.Context, log *slog.Logger) ([]sessionmodel.Item, error) {
-	in := &dynamodb.ScanInput{TableName: aws.String(h.cfg.Table)}
-	if h.scanLimit > 0 {
-		in.Limit = aws.Int32(h.scanLimit)
-	}
-	var items []sessionmodel.Item
-	p := dynamodb.NewScanPaginator(h.store, in)
+// scanRecords reads the whole session table, page by page (DynamoDB returns
+// at most 1 MB per Scan page). An item that cannot be decoded is kept as an
+// undecodable record: its task's sessions are unknown, never zero.
+func (h *Handler) scanRecords(ctx context.Context) ([]record, error) {
+	var recs []record
+	p := dynamodb.NewScanPaginator(h.store, &dynamodb.ScanInput{TableName: aws.String(h.cfg.Table)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, av := range page.Items {
-			var it sessionmodel.Item
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil || it.TaskARN == "" {
-				log.Warn("skipping undecodable session item", "item", fmt.Sprint(av), "error", err)
-				continue
+			if rec, ok := decodeRecord(av); ok {
+				recs = append(recs, rec)
 			}
-			items = append(items, it)
 		}
 	}
-	return items, nil
+	return recs, nil
+}
+
+// decodeRecord turns a scanned item into a record; ok is false only for an
+// item without a string task ARN, which the table's key schema rules out.
+func decodeRecord(av map[string]ddbtypes.AttributeValue) (rec record, ok bool) {
+	key, isS := av[sessionmodel.KeyTaskARN].(*ddbtypes.AttributeValueMemberS)
+	if !isS || key.Value == "" {
+		return record{}, false
+	}
+	rec.TaskARN = key.Value
+	_, hasUpdated := av[sessionmodel.AttrUpdatedAt]
+	_, hasSessions := av[sessionmodel.AttrSessions]
+	if seen, isMarker := av[sessionmodel.AttrFirstSeenAt]; isMarker && !hasUpdated && !hasSessions {
+		if n, ok := number(seen); ok && n > 0 {
+			rec.FirstSeenAt = n
+			return rec, true
+		}
+		rec.Undecodable = true
+		return rec, true
+	}
+	var it sessionmodel.Item
+	// A missing attribute would decode as 0: never read it as 0 sessions.
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil || !hasUpdated || !hasSessions {
+		rec.Undecodable = true
+		rec.UpdatedAt, rec.HasUpdatedAt = number(av[sessionmodel.AttrUpdatedAt])
+		return rec, true
+	}
+	rec.Sessions, rec.UpdatedAt, rec.HasUpdatedAt = it.Sessions, it.UpdatedAt, true
+	return rec, true
+}
+
+// number reads an N attribute holding an integer.
+func number(v ddbtypes.AttributeValue) (int64, bool) {
+	n, isN := v.(*ddbtypes.AttributeValueMemberN)
+	if !isN {
+		return 0, false
+	}
+	i, err := strconv.ParseInt(n.Value, 10, 64)
+	return i, err == nil
 }
 
 // runningTasks returns the ARNs of the service's tasks whose desired status
@@ -186,7 +237,9 @@ func (h *Handler) runningTasks(ctx context.Context) ([]string, error) {
 	return arns, nil
 }
 
-// metricData builds the three datapoints of one invocation.
+// metricData builds the datapoints of one invocation: RunningTasks and
+// SessionDataMissing always, SessionsPerTask and ActiveSessions only when
+// every running task's sessions are known.
 func (h *Handler) metricData(r result, now time.Time) []cwtypes.MetricDatum {
 	dims := []cwtypes.Dimension{
 		{Name: aws.String(sessionmodel.DimensionCluster), Value: aws.String(h.cfg.Cluster)},
@@ -201,11 +254,16 @@ func (h *Handler) metricData(r result, now time.Time) []cwtypes.MetricDatum {
 			Timestamp:  aws.Time(now),
 		}
 	}
-	return []cwtypes.MetricDatum{
-		datum(sessionmodel.MetricSessionsPerTask, r.SessionsPerTask),
-		datum(sessionmodel.MetricActiveSessions, float64(r.ActiveSessions)),
+	data := []cwtypes.MetricDatum{
 		datum(sessionmodel.MetricRunningTasks, float64(r.RunningTasks)),
+		datum(sessionmodel.MetricSessionDataMissing, float64(len(r.Missing))),
 	}
+	if r.Trusted() {
+		data = append(data,
+			datum(sessionmodel.MetricSessionsPerTask, r.SessionsPerTask),
+			datum(sessionmodel.MetricActiveSessions, float64(r.ActiveSessions)))
+	}
+	return data
 }
 
 func (h *Handler) publish(ctx context.Context, r result, now time.Time) error {
@@ -216,42 +274,78 @@ func (h *Handler) publish(ctx context.Context, r result, now time.Time) error {
 	return err
 }
 
-// deleteDead deletes the items of tasks that no longer run. The condition
-// keeps an item that was rewritten (newer updated_at) since it was scanned
-// and does not count an item that is already gone (TTL, an overlapping
-// run); such a ConditionalCheckFailed is not an error. Every item is tried; the
+// mark writes a marker {task_arn, first_seen_at} for each running task seen
+// without any item, unless an item appeared since the scan (the condition;
+// a ConditionalCheckFailed is not an error). Every marker is tried; the
 // errors are returned together.
-func (h *Handler) deleteDead(ctx context.Context, log *slog.Logger, dead []sessionmodel.Item) (int, error) {
+func (h *Handler) mark(ctx context.Context, log *slog.Logger, arns []string, now time.Time) (int, error) {
+	var errs []error
+	marked := 0
+	for _, arn := range arns {
+		_, err := h.store.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: aws.String(h.cfg.Table),
+			Item: map[string]ddbtypes.AttributeValue{
+				sessionmodel.KeyTaskARN:      &ddbtypes.AttributeValueMemberS{Value: arn},
+				sessionmodel.AttrFirstSeenAt: &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+			},
+			ConditionExpression:      aws.String("attribute_not_exists(#arn)"),
+			ExpressionAttributeNames: map[string]string{"#arn": sessionmodel.KeyTaskARN},
+		})
+		var ccf *ddbtypes.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			marked++
+			log.Info("new task without a session item; marked", "task_arn", arn)
+		case errors.As(err, &ccf):
+			log.Info("new task wrote its item since the scan", "task_arn", arn)
+		default:
+			log.Error("write marker of new task failed", "task_arn", arn, "err", err)
+			errs = append(errs, fmt.Errorf("mark %s: %w", arn, err))
+		}
+	}
+	return marked, errors.Join(errs...)
+}
+
+// deleteDead deletes the items of tasks that no longer run. The condition
+// keeps an item that was rewritten (newer updated_at, or a sidecar item in
+// place of a marker) since it was scanned and does not count an item that is
+// already gone (TTL, an overlapping run); such a ConditionalCheckFailed is
+// not an error. Every item is tried; the errors are returned together.
+func (h *Handler) deleteDead(ctx context.Context, log *slog.Logger, dead []record) (int, error) {
 	var errs []error
 	deleted := 0
-	for _, it := range dead {
-		_, err := h.store.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	for _, rec := range dead {
+		in := &dynamodb.DeleteItemInput{
 			TableName: aws.String(h.cfg.Table),
 			Key: map[string]ddbtypes.AttributeValue{
-				sessionmodel.KeyTaskARN: &ddbtypes.AttributeValueMemberS{Value: it.TaskARN},
+				sessionmodel.KeyTaskARN: &ddbtypes.AttributeValueMemberS{Value: rec.TaskARN},
 			},
-			ConditionExpression: aws.String("attribute_exists(#arn) AND (attribute_not_exists(#updated) OR #updated <= :seen)"),
+			ConditionExpression: aws.String("attribute_exists(#arn) AND attribute_not_exists(#updated)"),
 			ExpressionAttributeNames: map[string]string{
 				"#arn":     sessionmodel.KeyTaskARN,
 				"#updated": sessionmodel.AttrUpdatedAt,
 			},
 			ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld,
-			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
-				":seen": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(it.UpdatedAt, 10)},
-			},
-		})
+		}
+		if rec.HasUpdatedAt {
+			in.ConditionExpression = aws.String("attribute_exists(#arn) AND (attribute_not_exists(#updated) OR #updated <= :seen)")
+			in.ExpressionAttributeValues = map[string]ddbtypes.AttributeValue{
+				":seen": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(rec.UpdatedAt, 10)},
+			}
+		}
+		_, err := h.store.DeleteItem(ctx, in)
 		var ccf *ddbtypes.ConditionalCheckFailedException
 		switch {
 		case err == nil:
 			deleted++
-			log.Info("deleted item of stopped task", "taskArn", it.TaskARN, "sessions", it.Sessions, "updatedAt", it.UpdatedAt)
+			log.Info("deleted item of stopped task", "task_arn", rec.TaskARN, "sessions", rec.Sessions, "updated_at", rec.UpdatedAt)
 		case errors.As(err, &ccf) && len(ccf.Item) > 0:
-			log.Info("item of stopped task was rewritten since the scan; kept", "taskArn", it.TaskARN)
+			log.Info("item of stopped task was rewritten since the scan; kept", "task_arn", rec.TaskARN)
 		case errors.As(err, &ccf):
-			log.Info("item of stopped task was already gone", "taskArn", it.TaskARN)
+			log.Info("item of stopped task was already gone", "task_arn", rec.TaskARN)
 		default:
-			log.Error("delete item of stopped task failed", "taskArn", it.TaskARN, "error", err)
-			errs = append(errs, fmt.Errorf("delete %s: %w", it.TaskARN, err))
+			log.Error("delete item of stopped task failed", "task_arn", rec.TaskARN, "err", err)
+			errs = append(errs, fmt.Errorf("delete %s: %w", rec.TaskARN, err))
 		}
 	}
 	return deleted, errors.Join(errs...)

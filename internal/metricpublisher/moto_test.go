@@ -10,13 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -29,34 +29,30 @@ import (
 
 // Helpers shared by the integration tests and the benchmark.
 
-// motoEnv starts moto and points the process environment (and so the
-// production client builder, newClients) at it, with the Lambda's
-// configuration read by loadConfig as at cold start.
+// motoEnv starts moto and builds, as New does, the clients (from an explicit
+// aws.Config pointing at moto: nothing is read from or written to the
+// process environment) and the Lambda's configuration as the stack sets it.
 func motoEnv(tb testing.TB, table, cluster, service string) (*motoserver.Server, clients, settings) {
 	tb.Helper()
 	s := motoserver.StartT(tb)
-	for _, kv := range s.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		tb.Setenv(k, v)
-	}
-	// Nothing from the shared config/credentials files of the machine.
-	tb.Setenv("AWS_CONFIG_FILE", tb.TempDir()+"/none")
-	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", tb.TempDir()+"/none")
-	tb.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", "")
-	tb.Setenv(sessionmodel.EnvTableName, table)
-	tb.Setenv(sessionmodel.EnvCluster, cluster)
-	tb.Setenv(sessionmodel.EnvService, service)
-	tb.Setenv(sessionmodel.EnvNamespace, "")  // default namespace
-	tb.Setenv(sessionmodel.EnvStaleAfter, "") // default staleness
-	cfg, err := loadConfig(os.Getenv)
+	cfg, err := loadConfig(env(map[string]string{
+		sessionmodel.EnvTableName: table,
+		sessionmodel.EnvCluster:   cluster,
+		sessionmodel.EnvService:   service,
+	}))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := newClients(context.Background(), os.Getenv)
-	if err != nil {
-		tb.Fatal(err)
+	return s, newClients(motoAWSConfig(s)), cfg
+}
+
+// motoAWSConfig is an aws.Config for moto with fake credentials.
+func motoAWSConfig(s *motoserver.Server) aws.Config {
+	return aws.Config{
+		Region:       s.Region,
+		BaseEndpoint: aws.String(s.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 	}
-	return s, c, cfg
 }
 
 // motoCall sends one signed request to moto and returns the answer's body.

@@ -16,7 +16,7 @@ const (
 
 // image is one line of `go run . images`: what scripts/push-image.sh pushes.
 type image struct {
-	name, output, dockerfile, context, tag string
+	name, output, dockerfile, context, tag, commitPrefix string
 }
 
 // listImages runs `go run . images` in the repository, the list the script
@@ -30,15 +30,29 @@ func listImages(t *testing.T, root string) []image {
 	var images []image
 	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
 		f := strings.Split(line, "\t")
-		if len(f) != 5 {
-			t.Fatalf("go run . images: want 5 tab-separated fields, got %q", line)
+		if len(f) != 6 {
+			t.Fatalf("go run . images: want 6 tab-separated fields, got %q", line)
 		}
-		images = append(images, image{name: f[0], output: f[1], dockerfile: f[2], context: f[3], tag: f[4]})
+		images = append(images, image{name: f[0], output: f[1], dockerfile: f[2], context: f[3], tag: f[4], commitPrefix: f[5]})
 	}
 	if len(images) == 0 {
 		t.Fatal("go run . images listed no images")
 	}
 	return images
+}
+
+// gitCommitTag is the commit part of the commit tag, as the script derives it.
+func gitCommitTag(t *testing.T, root string) string {
+	t.Helper()
+	res := runIn(t, root, nil, "git", "rev-parse", "--short=12", "HEAD")
+	if res.exitCode != 0 {
+		t.Fatalf("git rev-parse: %s", res.stderr)
+	}
+	commit := strings.TrimSpace(res.stdout)
+	if st := runIn(t, root, nil, "git", "status", "--porcelain"); strings.TrimSpace(st.stdout) != "" {
+		commit += "-dirty"
+	}
+	return commit
 }
 
 func repositoryURL(img image) string { return fakeRegistry + "/shiny-dev/" + img.name }
@@ -83,12 +97,18 @@ func TestPushImageDryRunPrintsEveryCommand(t *testing.T) {
 	want := []string{
 		"aws ecr get-login-password --region " + fakeRegion + " | docker login --username AWS --password-stdin " + fakeRegistry,
 	}
+	// Each build also gets the immutable tag of its commit, which the ECR
+	// lifecycle policy keeps for the newest builds: the rollback path.
+	commit := gitCommitTag(t, root)
 	for _, img := range images {
 		local := img.name + ":" + img.tag
 		remote := repositoryURL(img) + ":" + img.tag
+		byCommit := repositoryURL(img) + ":" + img.commitPrefix + commit
 		want = append(want,
 			"docker build --platform linux/amd64 --provenance=false -f "+img.dockerfile+" -t "+local+" "+img.context,
 			"docker tag "+local+" "+remote,
+			"docker tag "+local+" "+byCommit,
+			"docker push "+byCommit,
 			"docker push "+remote,
 		)
 	}

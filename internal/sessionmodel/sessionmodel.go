@@ -17,6 +17,12 @@ const (
 	AttrUpdatedAt = "updated_at"
 	// AttrExpiresAt (type N) is the table's TTL attribute, Unix seconds.
 	AttrExpiresAt = "expires_at"
+	// AttrFirstSeenAt (type N, Unix seconds) is the attribute of a marker
+	// item: the sessionmetric Lambda writes {task_arn, first_seen_at} for a
+	// running task that has no item yet, so that a later invocation knows
+	// how long the task has run without its sidecar writing. The sidecar's
+	// first PutItem replaces the marker.
+	AttrFirstSeenAt = "first_seen_at"
 )
 
 // CloudWatch metrics published by the sessionmetric Lambda.
@@ -25,8 +31,14 @@ const (
 	MetricSessionsPerTask = "SessionsPerTask"
 	MetricActiveSessions  = "ActiveSessions"
 	MetricRunningTasks    = "RunningTasks"
-	DimensionCluster      = "ClusterName"
-	DimensionService      = "ServiceName"
+	// MetricSessionDataMissing is the number of running tasks whose session
+	// count is unknown (stale, undecodable or missing item). While it is
+	// above 0, SessionsPerTask and ActiveSessions are not published, so
+	// scaling on sessions holds still; alarm on it to learn that the sidecars
+	// cannot write (a DynamoDB or IAM problem).
+	MetricSessionDataMissing = "SessionDataMissing"
+	DimensionCluster         = "ClusterName"
+	DimensionService         = "ServiceName"
 )
 
 // Timing shared by the writer and the reader.

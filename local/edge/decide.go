@@ -44,12 +44,16 @@ const (
 	ForwardLogout
 	// Redirect (301) to Location.
 	Redirect
+	// Fixed answers Status with Body (text/plain).
+	Fixed
 )
 
 // Action is the listener's decision for one request.
 type Action struct {
 	Kind     ActionKind
 	Location string // for Redirect
+	Status   int    // for Fixed
+	Body     string // for Fixed
 }
 
 // Route applies the listener rules to a request for host and u, arriving on
@@ -59,6 +63,8 @@ type Action struct {
 func Route(rules []cognitoauthalb.Rule, host string, u *url.URL, port int) Action {
 	r := cognitoauthalb.Match(rules, host, u.Path)
 	switch {
+	case r.FixedStatus != 0:
+		return Action{Kind: Fixed, Status: r.FixedStatus, Body: r.FixedBody}
 	case r.RedirectHost != "":
 		to := url.URL{Scheme: "https", Host: r.RedirectHost + ":" + strconv.Itoa(port), Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}
 		return Action{Kind: Redirect, Location: to.String()}
@@ -124,13 +130,20 @@ const (
 // Target is a registered target's state as the load balancer sees it.
 type Target struct {
 	Healthy bool
+	// Outstanding is how many requests the target is serving now (an open
+	// websocket counts until it closes: an assumption, the ALB guide does not
+	// say how upgraded connections count).
+	Outstanding int
 }
 
 // PickTarget chooses the target of a request to the app target group with
-// duration-based stickiness. A valid, unexpired cookie naming a healthy target
-// keeps the request there. Otherwise the next target in round-robin order from
-// next is chosen among the healthy ones, or among all when none is healthy
-// (the ALB "fails open": with no healthy target it routes to all targets). It
+// duration-based stickiness and the least outstanding requests algorithm the
+// stack deploys (stacks.ShinyRoutingAlgorithm). A valid, unexpired cookie
+// naming a healthy target keeps the request there. Otherwise the target with
+// the fewest outstanding requests is chosen among the healthy ones, or among
+// all when none is healthy (the ALB "fails open": with no healthy target it
+// routes to all targets); ties go to the first in round-robin order from
+// next. It
 // returns the chosen index, the cookie value to set, which names the target
 // and when stickiness ends (now + duration: the ALB resets the expiry after
 // every request), and whether the cookie decided (sticky). The value is authenticated with key, as the ALB's is
@@ -154,11 +167,14 @@ func PickTarget(cookie string, targets []Target, next int, now time.Time, durati
 		return -1, "", false
 	}
 	start := ((next % len(targets)) + len(targets)) % len(targets)
+	// Candidates in round-robin order from start.
+	slices.SortStableFunc(candidates, func(a, b int) int {
+		return (a-start+len(targets))%len(targets) - (b-start+len(targets))%len(targets)
+	})
 	idx = candidates[0]
-	for _, c := range candidates {
-		if c >= start {
+	for _, c := range candidates[1:] {
+		if targets[c].Outstanding < targets[idx].Outstanding {
 			idx = c
-			break
 		}
 	}
 	return idx, writeSticky(idx, now.Add(duration), key), false

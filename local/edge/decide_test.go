@@ -18,7 +18,7 @@ import (
 )
 
 func TestRoute(t *testing.T) {
-	rules := cognitoauthalb.ListenerRules("shiny.localhost")
+	rules := cognitoauthalb.ListenerRules("shiny.localhost", "/__sessionagent", "/__sessionagent/*")
 	tests := []struct {
 		name, host, target string
 		want               Action
@@ -33,6 +33,8 @@ func TestRoute(t *testing.T) {
 		{"logout subpath is the app's", "shiny.localhost:8443", "/logout/x", Action{Kind: Authenticate}},
 		{"www redirects with path and query", "www.shiny.localhost:8443", "/a/b?x=1&y=2", Action{Kind: Redirect, Location: "https://shiny.localhost:8443/a/b?x=1&y=2"}},
 		{"www logout goes to the apex first", "www.shiny.localhost:8443", "/logout", Action{Kind: Redirect, Location: "https://shiny.localhost:8443/logout"}},
+		{"sidecar endpoints are private", "shiny.localhost:8443", "/__sessionagent/healthz", Action{Kind: Fixed, Status: 404, Body: "Not found"}},
+		{"private on www too", "www.shiny.localhost:8443", "/__sessionagent", Action{Kind: Fixed, Status: 404, Body: "Not found"}},
 		{"escaped path kept", "www.shiny.localhost:8443", "/a%2Fb", Action{Kind: Redirect, Location: "https://shiny.localhost:8443/a%2Fb"}},
 	}
 	for _, tt := range tests {
@@ -132,6 +134,11 @@ func TestPickTarget(t *testing.T) {
 		{"unhealthy sticky target: moved", valid(1, now.Add(time.Hour)), up(true, false), 1, 0, false},
 		{"skips unhealthy targets", "", up(false, true, false), 0, 1, false},
 		{"none healthy: fail open to all", "", up(false, false), 1, 1, false},
+		{"least outstanding requests", "", []Target{{Healthy: true, Outstanding: 2}, {Healthy: true, Outstanding: 1}, {Healthy: true, Outstanding: 3}}, 0, 1, false},
+		{"least outstanding, tie in round-robin order", "", []Target{{Healthy: true, Outstanding: 1}, {Healthy: true, Outstanding: 0}, {Healthy: true, Outstanding: 0}}, 2, 2, false},
+		{"tie wraps round robin", "", []Target{{Healthy: true, Outstanding: 0}, {Healthy: true, Outstanding: 1}, {Healthy: true, Outstanding: 0}}, 1, 2, false},
+		{"least outstanding among healthy only", "", []Target{{Healthy: false, Outstanding: 0}, {Healthy: true, Outstanding: 5}}, 0, 1, false},
+		{"sticky beats least outstanding", valid(0, now.Add(time.Hour)), []Target{{Healthy: true, Outstanding: 9}, {Healthy: true}}, 1, 0, true},
 		{"forged cookie ignored", forged(), up(true, true), 1, 1, false},
 		{"garbage cookie ignored", "not-a-cookie", up(true, true), 0, 0, false},
 		{"index out of range ignored", valid(7, now.Add(time.Hour)), up(true, true), 0, 0, false},

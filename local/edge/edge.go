@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -43,6 +44,9 @@ type Config struct {
 	StickinessDuration time.Duration
 	// AppTargets are the app target group's targets (the tasks' sidecars).
 	AppTargets []*url.URL
+	// PrivatePaths are the path patterns the listener answers 404 on every
+	// host (cognitoauthalb.Props.PrivatePaths). Default: none.
+	PrivatePaths []string
 	// LogoutTarget is the logout server.
 	LogoutTarget *url.URL
 	// HealthInterval is how often targets are checked. Default: 5s.
@@ -61,6 +65,7 @@ type Edge struct {
 	kid       string
 	stickyKey []byte
 	healthy   []atomic.Bool
+	inflight  []atomic.Int64 // outstanding requests per app target
 	next      atomic.Int64
 	app       []*httputil.ReverseProxy
 	logout    *httputil.ReverseProxy
@@ -98,7 +103,7 @@ func New(cfg Config) (*Edge, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	e := &Edge{cfg: cfg, rules: cognitoauthalb.ListenerRules(cfg.Domain), pending: map[string]pendingAuth{}, pool: cfg.Pool.Handler()}
+	e := &Edge{cfg: cfg, rules: cognitoauthalb.ListenerRules(cfg.Domain, cfg.PrivatePaths...), pending: map[string]pendingAuth{}, pool: cfg.Pool.Handler()}
 	var err error
 	if e.sealer, err = newSealer(); err != nil {
 		return nil, err
@@ -112,6 +117,7 @@ func New(cfg Config) (*Edge, error) {
 		return nil, err
 	}
 	e.healthy = make([]atomic.Bool, len(cfg.AppTargets))
+	e.inflight = make([]atomic.Int64, len(cfg.AppTargets))
 	for i, t := range cfg.AppTargets {
 		e.healthy[i].Store(true) // the runner registers a target once it answers
 		e.app = append(e.app, e.proxy(t, nil))
@@ -158,6 +164,10 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	act := Route(e.rules, r.Host, r.URL, e.cfg.Port)
 	switch act.Kind {
+	case Fixed:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(act.Status)
+		_, _ = io.WriteString(w, act.Body)
 	case Redirect:
 		http.Redirect(w, r, act.Location, http.StatusMovedPermanently)
 	case ForwardLogout:
@@ -252,6 +262,7 @@ func (e *Edge) forwardApp(w http.ResponseWriter, r *http.Request, s session) {
 	targets := make([]Target, len(e.healthy))
 	for i := range e.healthy {
 		targets[i].Healthy = e.healthy[i].Load()
+		targets[i].Outstanding = int(e.inflight[i].Load())
 	}
 	var cookie string
 	if c, err := r.Cookie(StickyCookie); err == nil {
@@ -283,6 +294,8 @@ func (e *Edge) forwardApp(w http.ResponseWriter, r *http.Request, s session) {
 	set.Set("X-Amzn-Oidc-Data", data)
 	set.Set("X-Amzn-Oidc-Identity", sub)
 	set.Set("X-Amzn-Oidc-Accesstoken", s.AccessToken)
+	e.inflight[idx].Add(1)
+	defer e.inflight[idx].Add(-1)
 	e.app[idx].ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), oidcKey{}, set)))
 }
 

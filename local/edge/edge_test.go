@@ -70,7 +70,7 @@ func newTestEdge(t *testing.T) *testEdge {
 	}))
 	t.Cleanup(logout.Close)
 	logoutURL, _ := url.Parse(logout.URL)
-	hosts := cognitoauthalb.Props{Domain: "shiny.localhost:" + strconv.Itoa(port)}
+	hosts := cognitoauthalb.Props{Settings: cognitoauthalb.Settings{Domain: "shiny.localhost:" + strconv.Itoa(port)}}
 	pool := &cognito.Pool{ClientID: "client1", CallbackURLs: hosts.CallbackURLs(), LogoutURLs: hosts.LogoutURLs(), Issuer: "https://issuer"}
 	e, err := New(Config{
 		Domain: "shiny.localhost", Port: port, Region: "us-east-1", CognitoDomainPrefix: "p", Pool: pool,

@@ -9,6 +9,8 @@ package preview
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -87,6 +89,9 @@ type Preview struct {
 	Tasks                   []Task
 	// LogoutURL is the logout server's own address.
 	LogoutURL string
+	// CognitoDomainPrefix is the user pool's domain prefix, as the stack
+	// would set it (the stand-in serves PREFIX.auth.REGION.localhost).
+	CognitoDomainPrefix string
 
 	sink    *logSink
 	log     *slog.Logger
@@ -187,6 +192,7 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 		return p, err
 	}
 	p.Moto.Region = cfg.Region
+	p.CognitoDomainPrefix = domainPrefix(cfg.CognitoDomainPrefix, cfg.NamePrefix)
 	if err := createSessionTable(ctx, NewDynamoDB(p.Moto), p.Table); err != nil {
 		ln.Close()
 		return p, err
@@ -234,6 +240,7 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 		}
 		env := append(base,
 			sessionmodel.EnvAgentPort+"="+strings.TrimPrefix(task.SidecarURL, "http://127.0.0.1:"),
+			sessionmodel.EnvListenHost+"=127.0.0.1",
 			sessionmodel.EnvUpstreamURL+"="+task.ShinyURL,
 			sessionmodel.EnvTableName+"="+p.Table,
 			"ECS_CONTAINER_METADATA_URI_V4="+ecsagent.MetadataURI(agentURL, task.ID),
@@ -257,13 +264,13 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 	}
 	p.LogoutURL = fmt.Sprintf("http://127.0.0.1:%d", logoutPort)
 	appBase := strings.TrimSuffix(p.URL, "/")
-	logoutEnv := stacks.LogoutEnvironment(appBase, cfg.Region, cfg.CognitoDomainPrefix, clientID)
+	logoutEnv := stacks.LogoutEnvironment(appBase, cfg.Region, p.CognitoDomainPrefix, clientID)
 	logoutEnv[logoutconfig.EnvPort] = strconv.Itoa(logoutPort)
 	env := append([]string(nil), base...)
 	for _, k := range sortedKeys(logoutEnv) {
 		env = append(env, k+"="+logoutEnv[k])
 	}
-	env = append(env, "LOGOUT_LISTEN_HOST=127.0.0.1")
+	env = append(env, logoutconfig.EnvListenHost+"=127.0.0.1")
 	if err := p.run("logout", opt.Root, env, filepath.Join(p.tmp, "logout")); err != nil {
 		ln.Close()
 		return p, err
@@ -282,7 +289,7 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 	}
 
 	// The Cognito stand-in and the edge.
-	hosts := cognitoauthalb.Props{Domain: Domain + ":" + strconv.Itoa(p.Port)} // the URLs carry the edge's port
+	hosts := cognitoauthalb.Props{Settings: cognitoauthalb.Settings{Domain: Domain + ":" + strconv.Itoa(p.Port)}} // the URLs carry the edge's port
 	pool := &cognito.Pool{
 		ClientID: clientID, CallbackURLs: hosts.CallbackURLs(), LogoutURLs: hosts.LogoutURLs(),
 		Issuer: "https://cognito-idp." + cfg.Region + ".amazonaws.com/" + cfg.Region + "_localpool",
@@ -295,10 +302,12 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 	}
 	logoutTarget, _ := url.Parse(p.LogoutURL)
 	e, err := edge.New(edge.Config{
-		Domain: Domain, Port: p.Port, Region: cfg.Region, CognitoDomainPrefix: cfg.CognitoDomainPrefix, Pool: pool,
+		Domain: Domain, Port: p.Port, Region: cfg.Region, CognitoDomainPrefix: p.CognitoDomainPrefix, Pool: pool,
 		SessionTimeout:     time.Duration(cfg.AuthSessionTimeoutSeconds) * time.Second,
 		StickinessDuration: stickinessDuration,
 		AppTargets:         targets, LogoutTarget: logoutTarget, Log: p.log,
+		// As stacks/app.go gives them to the ALB: the sidecar's own endpoints.
+		PrivatePaths: []string{strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/"), sessionmodel.AgentPathPrefix + "*"},
 	})
 	if err != nil {
 		ln.Close()
@@ -416,6 +425,20 @@ func (p *Preview) Stop() {
 		}
 		p.sink.line("local", "stopped every process; no files left behind")
 	})
+}
+
+// motoAccount is the account moto answers for (its default).
+const motoAccount = "123456789012"
+
+// domainPrefix is the Cognito domain prefix the stack would use in moto's
+// account: the configured one, or cognitoauthalb's default with its suffix
+// of DomainSuffixLength hex digits of the SHA-256 of the account id.
+func domainPrefix(configured, namePrefix string) string {
+	if configured != "" {
+		return configured
+	}
+	sum := sha256.Sum256([]byte(motoAccount))
+	return cognitoauthalb.DefaultDomainPrefix(namePrefix) + "-" + hex.EncodeToString(sum[:])[:cognitoauthalb.DomainSuffixLength]
 }
 
 func freePort() (int, error) {
