@@ -4,16 +4,16 @@ SHELL := /bin/bash
 ENV_SH := source scripts/env.sh
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help setup synth test unit validate repro rehearse scan push-image clean docs lint
+.PHONY: help setup synth test unit validate repro rehearse scan push-image clean docs lint local
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-setup: ## install the cdktf CLI (npm ci), Go modules and trivy (built once); check terraform, the provider mirror and moto
-	npm ci --no-audit --no-fund
+setup: ## install the cdktf CLI (npm ci) and Go modules; check terraform, the provider mirror, moto, R and Chromium (trivy comes with the first make scan)
 	go mod download
+	@# Compile the Go programs (the stacks' bindings take minutes) while npm installs the CLI: synth and local then start at once.
+	npm ci --no-audit --no-fund & npm=$$!; go build . ./local ./sessionagent ./logout || { wait $$npm; exit 1; }; wait $$npm
 	scripts/check-tools.sh
-	scripts/scan.sh --install
 
 synth: ## synthesize cdktf.out/stacks/{ecr,app} for SHINY_ENV (default dev) with the cdktf CLI
 	@$(ENV_SH); need_cdktf; $(CDKTF) synth
@@ -52,11 +52,14 @@ test: ## everything CI runs: tools check, lint, Go tests (with the rehearsal), s
 	$(MAKE) repro
 	$(MAKE) scan
 
-scan: ## security gate: trivy on the stacks, the Dockerfiles and the rehearsal's plans (run the rehearsal first)
+scan: ## security gate: trivy on the stacks, the Dockerfiles and the rehearsal's plans (run the rehearsal first; installs trivy on first use)
 	scripts/scan.sh .cache/rehearsal/ecr.plan.json .cache/rehearsal/app.plan.json
 
 rehearse: ## deploy both stacks to a local AWS API (moto) in the real order, check, re-plan, destroy
 	@$(ENV_SH); go run ./rehearse
+
+local: ## run the app on this machine as users meet it: Shiny under R, sidecar, sign-in, sign-out (LOCAL_PORT, LOCAL_TASKS, LOCAL_APP_DIR)
+	@mkdir -p .cache/bin && go build -o .cache/bin/local ./local && exec .cache/bin/local
 
 push-image: ## build, tag and push every image to the ecr stack's repositories (DRY_RUN=1 prints the commands)
 	scripts/push-image.sh

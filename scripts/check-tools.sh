@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks everything the tests need that the registries here cannot install,
-# and says what to install when something is missing.
+# Checks everything the tests and `make local` need that the registries here
+# cannot install, and says what to install when something is missing.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 command -v go >/dev/null || die "go is not on PATH: install Go 1.26 (https://go.dev/dl/)"
@@ -17,4 +17,21 @@ py=${MOTO_PYTHON:-python3}
   die "moto 5 is not installed for $py: the tests run a local AWS API. Install it with
     pip install 'moto[server]==5.2.1'
   or set MOTO_PYTHON to a Python that has it."
+# R with the app's packages (make local, the app's R tests) and Chromium (the
+# browser test): tests skip without them, unless REQUIRE_ALL_TOOLS=1 (CI).
+optional=()
+if ! command -v Rscript >/dev/null 2>&1; then
+  optional+=("R is not installed: make local and the app's tests run the Shiny app under R. Install it, e.g. on Debian/Ubuntu:
+    apt-get install r-base-core r-cran-shiny r-cran-jsonlite r-cran-base64enc")
+elif ! Rscript -e 'for (p in c("shiny", "jsonlite", "base64enc")) loadNamespace(p)' >/dev/null 2>&1; then
+  optional+=("R lacks the app's packages (shiny, jsonlite, base64enc): install them, e.g. apt-get install r-cran-shiny r-cran-jsonlite r-cran-base64enc")
+fi
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  optional+=("Chromium is not at $chromium: the browser test (go test ./e2e) drives it. Install it (Debian: apt-get install chromium) or set CHROMIUM")
+fi
+for msg in "${optional[@]}"; do
+  if [ "${REQUIRE_ALL_TOOLS:-}" = 1 ]; then die "$msg"; fi
+  echo "note: $msg" >&2
+done
 echo "tools: go $(go env GOVERSION), node $(node --version), terraform $tfv, provider mirror $TF_PLUGIN_MIRROR, moto $("$py" -c 'import moto; print(moto.__version__)')"

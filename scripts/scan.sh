@@ -16,8 +16,8 @@
 # Settings (environment): SCAN_SEVERITY (default HIGH,CRITICAL);
 # SCAN_STACKS_DIR=DIR scans an existing synth output (e.g. cdktf.out/stacks)
 # instead of synthesizing; TRIVY=PATH uses that trivy binary (otherwise trivy
-# is taken from PATH or $TOOLS_DIR, or built once into $TOOLS_DIR, see
-# scripts/env.sh); `scripts/scan.sh --install` only does that (make setup);
+# is taken from PATH or $TOOLS_DIR, or built once into $TOOLS_DIR on first
+# use, see scripts/env.sh); `scripts/scan.sh --install` only does that (CI);
 # SCAN_WORK_DIR=DIR keeps the run's files there (default .cache/scan/run.*).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -37,12 +37,17 @@ find_trivy() {
   elif [ -x "$TOOLS_DIR/trivy" ]; then
     TRIVY="$TOOLS_DIR/trivy"
   else
+    # Installed on first use, not by `make setup`: building it takes about
+    # 10 minutes, and a newcomer's first `make synth` should not wait for it.
     command -v go >/dev/null || die "trivy is not installed and go is not on PATH to build it: install Go 1.26, or trivy $TRIVY_VERSION (https://trivy.dev)"
-    echo "scan: building trivy $TRIVY_VERSION into $TOOLS_DIR (one time, about 10 minutes)..." >&2
+    echo "scan: installing the security scanner trivy $TRIVY_VERSION, which 'make scan' (and so 'make test') needs" >&2
+    echo "scan: it checks the stacks, the Dockerfiles and the plans for misconfigurations, offline." >&2
+    echo "scan: building it from source into $TOOLS_DIR: once per machine, about 10 minutes on 2 cores..." >&2
     mkdir -p "$TOOLS_DIR"
     GOBIN="$TOOLS_DIR" GOEXPERIMENT=jsonv2 go install \
       -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=$TRIVY_VERSION" "$TRIVY_MODULE" ||
       die "building trivy failed (go install $TRIVY_MODULE)"
+    echo "scan: trivy installed at $TOOLS_DIR/trivy" >&2
     TRIVY="$TOOLS_DIR/trivy"
   fi
 }

@@ -10,6 +10,9 @@ port <- suppressWarnings(as.integer(Sys.getenv("SHINY_PORT", "3838")))
 if (is.na(port) || port < 1L || port > 65535L) {
   stop("SHINY_PORT=", Sys.getenv("SHINY_PORT"), ": must be a port number from 1 to 65535")
 }
+# shiny::runApp takes a set SHINY_PORT to mean it runs under Shiny Server and
+# warns "Shiny Server v0.3.4 or later is required"; the port is read above.
+Sys.unsetenv("SHINY_PORT")
 shiny::runApp(
   Sys.getenv("SHINY_APP_DIR", "/opt/shiny/app"),
   host = Sys.getenv("SHINY_HOST", "0.0.0.0"),

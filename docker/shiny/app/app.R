@@ -27,10 +27,14 @@ server <- function(input, output, session) {
     if (is.null(user)) {
       return(tags$p(id = "signed-in-user", class = "text-muted", "Not signed in."))
     }
-    tags$p(
-      id = "signed-in-user",
-      "Signed in as ", tags$strong(if (user$name != "") user$name else user$email),
-      if (user$name != "" && user$email != "") tags$span(" (", user$email, ")")
+    tagList(
+      tags$p(
+        id = "signed-in-user",
+        "Signed in as ", tags$strong(if (user$name != "") user$name else user$email),
+        if (user$name != "" && user$email != "") tags$span(" (", user$email, ")")
+      ),
+      # custom:role, when the user pool holds one for this user.
+      if (user$role != "") tags$p(id = "signed-in-role", "Role: ", tags$strong(user$role))
     )
   })
 }

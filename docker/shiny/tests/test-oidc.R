@@ -29,22 +29,26 @@ check <- function(name, got, want) {
 
 jane <- '{"sub":"1b2c","given_name":"Jane","family_name":"Doe","email":"jane@example.com","exp":1700000000,"iss":"https://cognito-idp.us-east-1.amazonaws.com/pool"}'
 check("signed in", signed_in_user(request(jwt(jane))),
-      list(name = "Jane Doe", email = "jane@example.com"))
+      list(name = "Jane Doe", email = "jane@example.com", role = ""))
 check("ALB-style padded segments", signed_in_user(request(jwt(jane, pad = TRUE))),
-      list(name = "Jane Doe", email = "jane@example.com"))
+      list(name = "Jane Doe", email = "jane@example.com", role = ""))
 check("list request", signed_in_user(list(HTTP_X_AMZN_OIDC_DATA = jwt(jane))),
-      list(name = "Jane Doe", email = "jane@example.com"))
+      list(name = "Jane Doe", email = "jane@example.com", role = ""))
 check("non-ASCII name", signed_in_user(request(jwt('{"given_name":"Zo\u00eb","family_name":"M\u00fcller","email":"zoe@example.com"}')))$name,
       "Zo\u00eb M\u00fcller")
 check("bytes that need '-' and '_'",
       signed_in_user(request(jwt('{"given_name":"??>>","family_name":"~~~","email":"a@b.c"}')))$name,
       "??>> ~~~")
 check("email only", signed_in_user(request(jwt('{"email":"x@example.com"}'))),
-      list(name = "", email = "x@example.com"))
+      list(name = "", email = "x@example.com", role = ""))
 check("given name only", signed_in_user(request(jwt('{"given_name":"Jane"}'))),
-      list(name = "Jane", email = ""))
+      list(name = "Jane", email = "", role = ""))
 check("non-string claims are ignored", signed_in_user(request(jwt('{"given_name":["a","b"],"family_name":3,"email":"x@example.com"}'))),
-      list(name = "", email = "x@example.com"))
+      list(name = "", email = "x@example.com", role = ""))
+check("custom:role", signed_in_user(request(jwt('{"given_name":"Jane","family_name":"Doe","email":"jane@example.com","custom:role":" analyst "}'))),
+      list(name = "Jane Doe", email = "jane@example.com", role = "analyst"))
+check("custom:role not a string", signed_in_user(request(jwt('{"email":"x@example.com","custom:role":["a"]}')))$role, "")
+check("custom:type is not the role", signed_in_user(request(jwt('{"email":"x@example.com","custom:type":"admin"}')))$role, "")
 
 # Not signed in: missing or malformed headers.
 check("no header", signed_in_user(request(NULL)), NULL)

@@ -72,9 +72,12 @@ claim_text <- function(claims, name) {
   if (is.character(value) && length(value) == 1L && !is.na(value)) trimws(value) else ""
 }
 
-# signed_in_user returns list(name, email) of the user signed in on request
-# (a Shiny session$request, or anything with an HTTP_X_AMZN_OIDC_DATA field),
-# or NULL when nobody is: no header, a malformed one, or no name and no email.
+# signed_in_user returns list(name, email, role) of the user signed in on
+# request (a Shiny session$request, or anything with an HTTP_X_AMZN_OIDC_DATA
+# field), or NULL when nobody is: no header, a malformed one, or no name and no
+# email. role is the user pool's custom:role attribute, "" when the user has
+# none (the app client must list it in its read attributes for the ALB to pass
+# it on).
 signed_in_user <- function(request) {
   header <- if (is.environment(request) || is.list(request)) request[["HTTP_X_AMZN_OIDC_DATA"]]
   claims <- oidc_claims(header)
@@ -86,5 +89,5 @@ signed_in_user <- function(request) {
   if (name == "" && email == "") {
     return(NULL)
   }
-  list(name = name, email = email)
+  list(name = name, email = email, role = claim_text(claims, "custom:role"))
 }
