@@ -19,7 +19,8 @@ die() { echo "error: $*" >&2; exit 1; }
 # registry.terraform.io/hashicorp/aws. Override with TF_PLUGIN_MIRROR=/path.
 find_mirror() {
   if [ -z "${TF_PLUGIN_MIRROR:-}" ]; then
-    TF_PLUGIN_MIRROR=$(find / -maxdepth 3 -type d -name tf-plugins 2>/dev/null | head -n 1)
+    # find exits 1 when a folder vanishes while it walks (/proc, /tmp): not an error here.
+    TF_PLUGIN_MIRROR=$(find / -maxdepth 3 -type d -name tf-plugins 2>/dev/null | head -n 1 || true)
   fi
   [ -n "$TF_PLUGIN_MIRROR" ] && [ -d "$TF_PLUGIN_MIRROR/registry.terraform.io/hashicorp/aws" ] ||
     die "no Terraform provider mirror with registry.terraform.io/hashicorp/aws (5.x) found.

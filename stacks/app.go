@@ -33,6 +33,25 @@ import (
 // worse than round robin on the built-in scenarios (docs/simulate/results.md).
 const ShinyRoutingAlgorithm = shinyservice.AlgorithmLeastOutstandingRequests
 
+// ShinyStickinessDuration is how long the ALB keeps a browser on its Shiny
+// task (lb_cookie): a day, longer than any session.
+const ShinyStickinessDuration = 24 * time.Hour
+
+// ShinyServiceName is the Shiny service's short name; its ECS service is
+// shinyservice.Props{NamePrefix, Name}.FullName().
+const ShinyServiceName = "shiny"
+
+// PrivatePaths are the path patterns the ALB answers 404 on every host: the
+// sidecar's own endpoints (its health check), which are not for users.
+func PrivatePaths() []string {
+	return []string{strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/"), sessionmodel.AgentPathPrefix + "*"}
+}
+
+// ShinyECSServiceName is the name of the Shiny ECS service in cfg's environment.
+func ShinyECSServiceName(cfg Config) string {
+	return shinyservice.Props{NamePrefix: cfg.NamePrefix, Name: ShinyServiceName}.FullName()
+}
+
 // LogoutPort is the port the logout server listens on.
 const LogoutPort = logoutconfig.DefaultPort
 
@@ -160,7 +179,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, assets Assets) (*AppSta
 		VpcID: net.vpcID, SubnetIDs: net.subnetIDs, VpcCIDR: net.cidr,
 		PreSignUpLambda: assets.PreSignUp, LogRetentionDays: cfg.LogRetentionDays,
 		// The sidecar's own endpoints (its health check) are not for users.
-		PrivatePaths: []string{strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/"), sessionmodel.AgentPathPrefix + "*"},
+		PrivatePaths: PrivatePaths(),
 	}); err != nil {
 		return nil, err
 	}
@@ -258,10 +277,10 @@ func (s *AppStack) logoutProps(cfg Config, net networkIDs) shinyservice.Props {
 // shinyProps run the Shiny app behind the session sidecar, which alone
 // receives the ALB's traffic and proxies it to Shiny on localhost.
 func (s *AppStack) shinyProps(cfg Config, net networkIDs) shinyservice.Props {
-	p := s.serviceProps(cfg, net, "shiny", cfg.Shiny.Size, ImageShiny, ImageSessionAgent)
+	p := s.serviceProps(cfg, net, ShinyServiceName, cfg.Shiny.Size, ImageShiny, ImageSessionAgent)
 	p.TargetContainer = "session-agent"
 	p.HealthCheckPath = sessionmodel.AgentHealthPath // answers 200 when Shiny does
-	p.StickinessDuration = 24 * time.Hour
+	p.StickinessDuration = ShinyStickinessDuration
 	p.RoutingAlgorithm = ShinyRoutingAlgorithm
 	p.HealthCheckGracePeriod = 120 * time.Second // R packages load slowly
 	p.EnableExec = cfg.Shiny.EnableExec

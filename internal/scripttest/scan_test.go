@@ -72,7 +72,7 @@ func requireTrivy(t *testing.T) string {
 	if p := filepath.Join(toolsDir(), "trivy"); isExecutable(p) {
 		return p
 	}
-	missingTool(t, "trivy is not installed (`scripts/scan.sh --install`, run by `make setup`, builds it into "+toolsDir()+"): scan.sh is not run")
+	missingTool(t, "trivy is not installed (`scripts/scan.sh --install`, which `make scan` runs on first use and `.ci/run` runs before the tests, builds it into "+toolsDir()+"): scan.sh is not run")
 	return ""
 }
 

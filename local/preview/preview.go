@@ -44,9 +44,6 @@ import (
 // PREFIX.auth.REGION.localhost work without any DNS set-up.
 const Domain = "shiny.localhost"
 
-// stickinessDuration is the Shiny target group's lb_cookie duration, as
-// stacks/app.go sets it (shinyProps.StickinessDuration, not exported there).
-const stickinessDuration = 24 * time.Hour
 
 // Options configure Start.
 type Options struct {
@@ -155,8 +152,7 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 	p = &Preview{
 		sink: sink, log: slog.New(slog.NewJSONHandler(edgeLogW, nil)), cancel: cancel, failed: make(chan error, 1),
 		Table: sessionscaling.TableName(cfg.NamePrefix), Cluster: cfg.NamePrefix,
-		// The ECS service name shinyservice gives the "shiny" service.
-		Service: cfg.NamePrefix + "-shiny",
+		Service: stacks.ShinyECSServiceName(cfg),
 	}
 	defer func() {
 		if err != nil {
@@ -304,10 +300,10 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 	e, err := edge.New(edge.Config{
 		Domain: Domain, Port: p.Port, Region: cfg.Region, CognitoDomainPrefix: p.CognitoDomainPrefix, Pool: pool,
 		SessionTimeout:     time.Duration(cfg.AuthSessionTimeoutSeconds) * time.Second,
-		StickinessDuration: stickinessDuration,
+		StickinessDuration: stacks.ShinyStickinessDuration,
 		AppTargets:         targets, LogoutTarget: logoutTarget, Log: p.log,
-		// As stacks/app.go gives them to the ALB: the sidecar's own endpoints.
-		PrivatePaths: []string{strings.TrimSuffix(sessionmodel.AgentPathPrefix, "/"), sessionmodel.AgentPathPrefix + "*"},
+		// As the app stack gives them to the ALB: the sidecar's own endpoints.
+		PrivatePaths: stacks.PrivatePaths(),
 	})
 	if err != nil {
 		ln.Close()
