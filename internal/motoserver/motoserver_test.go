@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
@@ -63,5 +65,31 @@ func TestCreateTargetGroupIsIdempotent(t *testing.T) {
 	}
 	if _, err := create(9090); err == nil || !strings.Contains(err.Error(), "DuplicateTargetGroupName") {
 		t.Fatalf("other settings under the same name: err = %v, want DuplicateTargetGroupName", err)
+	}
+}
+
+// Shim 5: UpdateUserPool keeps what it cannot change, as on AWS.
+func TestUpdateUserPoolKeepsUsernameAttributes(t *testing.T) {
+	s := StartT(t)
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region), config.WithBaseEndpoint(s.URL),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cip.NewFromConfig(cfg)
+	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("p"), UsernameAttributes: []ciptypes.UsernameAttributeType{ciptypes.UsernameAttributeTypeEmail}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateUserPool(ctx, &cip.UpdateUserPoolInput{UserPoolId: pool.UserPool.Id, MfaConfiguration: ciptypes.UserPoolMfaTypeOff}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: pool.UserPool.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.UserPool.UsernameAttributes; len(got) != 1 || got[0] != ciptypes.UsernameAttributeTypeEmail {
+		t.Errorf("UsernameAttributes after update = %v, want [email]", got)
 	}
 }

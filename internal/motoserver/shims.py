@@ -9,6 +9,7 @@ import sys
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.cognitoidp.models import CognitoIdpUserPool
 from moto.elbv2.models import ELBv2Backend
 from moto.server import main
 
@@ -100,6 +101,23 @@ def create_target_group(self, name, **kwargs):
 
 
 ELBv2Backend.create_target_group = create_target_group
+
+# Gap 5: Cognito UpdateUserPool resets the pool to moto's defaults plus the
+# request, dropping what UpdateUserPool cannot change (UsernameAttributes,
+# AliasAttributes, UsernameConfiguration, Schema): the provider then plans a
+# replacement. On AWS those stay as created. Keep them.
+_CREATE_ONLY = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "Schema", "PoolName")
+_update_extended_config = CognitoIdpUserPool.update_extended_config
+
+
+def update_extended_config(self, extended_config):
+    kept = {k: v for k, v in (getattr(self, "extended_config", None) or {}).items() if k in _CREATE_ONLY}
+    _update_extended_config(self, extended_config)
+    for k, v in kept.items():
+        self.extended_config.setdefault(k, v)
+
+
+CognitoIdpUserPool.update_extended_config = update_extended_config
 
 if __name__ == "__main__":
     sys.exit(main())
