@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/shinyfargate/shiny-cdktf/internal/logoutconfig"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/httpsec"
 )
 
 const (
@@ -34,7 +36,7 @@ const (
 // apex whose other subdomains are not this project's to force onto HTTPS.
 // Browsers ignore the header on plain-HTTP responses (the target group's
 // health checks), so sending it there is harmless.
-const strictTransportSecurity = "max-age=31536000"
+const strictTransportSecurity = httpsec.StrictTransportSecurity
 
 // Security headers on the pages this server writes itself.
 const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; " +

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/httpsec"
 )
 
 // HealthPath is answered by the sidecar itself and never proxied. The target
@@ -27,7 +29,7 @@ const HealthPath = sessionmodel.AgentHealthPath
 
 // hsts is sent on every response: users reach the app over HTTPS only (the
 // ALB redirects port 80).
-const hsts = "max-age=31536000"
+const hsts = httpsec.StrictTransportSecurity
 
 // limits are the proxy's protections against one client exhausting a task,
 // and its timings. Production takes them from the configuration and
