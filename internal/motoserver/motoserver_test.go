@@ -78,7 +78,8 @@ func TestUpdateUserPoolKeepsUsernameAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := cip.NewFromConfig(cfg)
-	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("p"), UsernameAttributes: []ciptypes.UsernameAttributeType{ciptypes.UsernameAttributeTypeEmail}})
+	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("p"), UsernameAttributes: []ciptypes.UsernameAttributeType{ciptypes.UsernameAttributeTypeEmail},
+		UserPoolTags: map[string]string{"Project": "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,5 +92,8 @@ func TestUpdateUserPoolKeepsUsernameAttributes(t *testing.T) {
 	}
 	if got := d.UserPool.UsernameAttributes; len(got) != 1 || got[0] != ciptypes.UsernameAttributeTypeEmail {
 		t.Errorf("UsernameAttributes after update = %v, want [email]", got)
+	}
+	if got := d.UserPool.UserPoolTags; got["Project"] != "x" {
+		t.Errorf("UserPoolTags after update = %v, want the tags kept", got)
 	}
 }

@@ -104,9 +104,11 @@ ELBv2Backend.create_target_group = create_target_group
 
 # Gap 5: Cognito UpdateUserPool resets the pool to moto's defaults plus the
 # request, dropping what UpdateUserPool cannot change (UsernameAttributes,
-# AliasAttributes, UsernameConfiguration, Schema): the provider then plans a
-# replacement. On AWS those stay as created. Keep them.
-_CREATE_ONLY = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "Schema", "PoolName")
+# AliasAttributes, UsernameConfiguration, Schema: the provider then plans a
+# replacement) and the tags (the provider changes them with TagResource, so
+# an update without UserPoolTags would lose them). On AWS those stay. Keep
+# each unless the request sets it.
+_CREATE_ONLY = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "Schema", "PoolName", "UserPoolTags")
 _update_extended_config = CognitoIdpUserPool.update_extended_config
 
 
