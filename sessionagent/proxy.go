@@ -226,7 +226,7 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // net/http/httputil handleUpgradeResponse). So a session starts at the
 // hijack and ends when ServeHTTP returns.
 func (a *agent) serveWebSocket(w http.ResponseWriter, r *http.Request) {
-	user := r.Header.Get("X-Amzn-Oidc-Identity")
+	user := r.Header.Get(sessionmodel.HeaderOIDCIdentity)
 	if !a.reg.reserve(user) {
 		a.log.Warn("session limit per user reached", "user", user, "limit", a.limits.MaxPerUser)
 		w.Header().Set("Retry-After", "60")

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
 // The bench app's input and output (bench/proxy/app/app.R).
@@ -44,8 +46,14 @@ func wsURL(base string) string {
 // openSession connects to the Shiny app at base and starts a session the way
 // the browser does: the server greets with its config, the client sends
 // init with its inputs, the server renders the output.
+// users numbers the sessions' users: each session is a different signed-in
+// user, as behind the ALB, so the sidecar's per-user cap does not apply.
+var users atomic.Int64
+
 func openSession(ctx context.Context, client *http.Client, base string) (*shinySession, error) {
-	conn, _, err := websocket.Dial(ctx, wsURL(base), &websocket.DialOptions{HTTPClient: client})
+	header := http.Header{}
+	header.Set(sessionmodel.HeaderOIDCIdentity, fmt.Sprintf("bench-user-%d", users.Add(1)))
+	conn, _, err := websocket.Dial(ctx, wsURL(base), &websocket.DialOptions{HTTPClient: client, HTTPHeader: header})
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", wsURL(base), err)
 	}

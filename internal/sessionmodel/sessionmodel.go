@@ -91,3 +91,13 @@ const (
 // AgentHealthPath is answered by the sidecar itself (never proxied): 200 when
 // the Shiny server answers. The Shiny target group's health check uses it.
 const AgentHealthPath = "/__sessionagent/healthz"
+
+// Headers the ALB adds to every request it forwards after Cognito sign-in
+// ("Authenticate users using an Application Load Balancer"): the signed
+// claims (a JWT), the user's subject, and the access token. The sidecar caps
+// sessions per identity; make local's edge sets all three.
+const (
+	HeaderOIDCData        = "X-Amzn-Oidc-Data"
+	HeaderOIDCIdentity    = "X-Amzn-Oidc-Identity"
+	HeaderOIDCAccessToken = "X-Amzn-Oidc-Accesstoken"
+)

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/shinyfargate/shiny-cdktf/constructs/cognitoauthalb"
+	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
 // CallbackPath is where the IdP returns the browser to the ALB after sign-in
@@ -218,7 +219,7 @@ func LocalCognitoLocation(location, hostedDomain string, standIn *url.URL) strin
 
 // oidcHeaders are the request headers the ALB sets after authentication; it
 // replaces any a client sends.
-var oidcHeaders = []string{"X-Amzn-Oidc-Data", "X-Amzn-Oidc-Identity", "X-Amzn-Oidc-Accesstoken"}
+var oidcHeaders = []string{sessionmodel.HeaderOIDCData, sessionmodel.HeaderOIDCIdentity, sessionmodel.HeaderOIDCAccessToken}
 
 // IsOIDCHeader tells whether a header name is one the ALB sets itself.
 func IsOIDCHeader(name string) bool {

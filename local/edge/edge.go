@@ -291,9 +291,9 @@ func (e *Edge) forwardApp(w http.ResponseWriter, r *http.Request, s session) {
 	}
 	sub, _ := s.Claims["sub"].(string)
 	set := http.Header{}
-	set.Set("X-Amzn-Oidc-Data", data)
-	set.Set("X-Amzn-Oidc-Identity", sub)
-	set.Set("X-Amzn-Oidc-Accesstoken", s.AccessToken)
+	set.Set(sessionmodel.HeaderOIDCData, data)
+	set.Set(sessionmodel.HeaderOIDCIdentity, sub)
+	set.Set(sessionmodel.HeaderOIDCAccessToken, s.AccessToken)
 	e.inflight[idx].Add(1)
 	defer e.inflight[idx].Add(-1)
 	e.app[idx].ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), oidcKey{}, set)))

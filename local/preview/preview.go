@@ -44,7 +44,6 @@ import (
 // PREFIX.auth.REGION.localhost work without any DNS set-up.
 const Domain = "shiny.localhost"
 
-
 // Options configure Start.
 type Options struct {
 	// Root is the repository (holding docker/shiny, sessionagent, logout).
