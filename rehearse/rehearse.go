@@ -223,8 +223,11 @@ func (r *rehearsal) terraform(ctx context.Context, stack string, args ...string)
 
 // cdktf runs the project's cdktf CLI on the synthesized output (no new synth).
 func (r *rehearsal) cdktf(ctx context.Context, args ...string) (string, error) {
-	// moto serves one request at a time: a little less parallelism, fewer dropped connections.
-	args = append(args, "--skip-synth", "--output", r.outdir, "--no-color", "--terraform-parallelism", "4")
+	// moto answers one request at a time: with less parallelism fewer
+	// requests time out, and the SDK does not resend a create that moto
+	// already did (AWS would answer the resent one EntityAlreadyExists too,
+	// but AWS answers in time). Seen under load with 4: a second CreateRole.
+	args = append(args, "--skip-synth", "--output", r.outdir, "--no-color", "--terraform-parallelism", "2")
 	return r.cmd(ctx, r.root, filepath.Join(r.root, "node_modules", ".bin", "cdktf"), args...)
 }
 
