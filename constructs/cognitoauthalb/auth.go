@@ -6,17 +6,11 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cognitouserpool"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdafunction"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lambdapermission"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/shinyfargate/shiny-cdktf/internal/check"
-	"github.com/shinyfargate/shiny-cdktf/internal/iamdoc"
+	"github.com/shinyfargate/shiny-cdktf/internal/golambda"
 	"github.com/shinyfargate/shiny-cdktf/internal/signupdomains"
 )
 
@@ -120,46 +114,22 @@ func (a AuthSettings) mfaConfiguration(pool *cognitouserpool.CognitoUserPoolConf
 // domains in its environment, and Cognito's permission to invoke it (for
 // this user pool only, set by allowPreSignUp once the pool exists).
 func (a *CognitoAuthALB) preSignUp(ns constructs.Construct, p Props) {
-	name := p.NamePrefix + "-presignup"
-	a.PreSignUpLogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(ns, jsii.String("PreSignUpLogGroup"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
-		Name:            jsii.String("/aws/lambda/" + name),
-		RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
-	})
-	assume := iamdoc.AssumeRole(ns, "AssumePreSignUpByLambda", "lambda.amazonaws.com")
-	a.PreSignUpRole = iamrole.NewIamRole(ns, jsii.String("PreSignUpRole"), &iamrole.IamRoleConfig{
-		Name:             jsii.String(name),
-		Description:      jsii.String("presignup: refuse sign-ups from other email domains"),
-		AssumeRolePolicy: assume.Json(),
-	})
-	doc := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("PreSignUpPolicyDocument"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Sid:       jsii.String("WriteOwnLogs"),
-			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
-			Resources: jsii.Strings(*a.PreSignUpLogGroup.Arn() + ":log-stream:*"),
-		}},
-	})
-	policy := iamrolepolicy.NewIamRolePolicy(ns, jsii.String("PreSignUpPolicy"), &iamrolepolicy.IamRolePolicyConfig{
-		Name: jsii.String("presignup"), Role: a.PreSignUpRole.Id(), Policy: doc.Json(),
-	})
-	asset := cdktf.NewTerraformAsset(ns, jsii.String("PreSignUpCode"), &cdktf.TerraformAssetConfig{
-		Path: jsii.String(p.PreSignUpLambda.ZipPath), Type: cdktf.AssetType_FILE,
-	})
-	a.PreSignUpFunction = lambdafunction.NewLambdaFunction(ns, jsii.String("PreSignUpFunction"), &lambdafunction.LambdaFunctionConfig{
-		FunctionName:   jsii.String(name),
-		Description:    jsii.String("Cognito pre sign-up: only email addresses at the allowed domains may sign up"),
-		Role:           a.PreSignUpRole.Arn(),
-		Runtime:        jsii.String("provided.al2023"),
-		Architectures:  jsii.Strings("arm64"),
-		Handler:        jsii.String("bootstrap"),
-		Filename:       asset.Path(),
-		SourceCodeHash: jsii.String(p.PreSignUpLambda.SHA256),
-		MemorySize:     jsii.Number(128),
-		Timeout:        jsii.Number(5), // Cognito waits 5 s for a trigger
-		Environment: &lambdafunction.LambdaFunctionEnvironment{Variables: &map[string]*string{
+	l := golambda.New(ns, golambda.IDs{
+		LogGroup: "PreSignUpLogGroup", AssumeRole: "AssumePreSignUpByLambda", Role: "PreSignUpRole",
+		PolicyDocument: "PreSignUpPolicyDocument", Policy: "PreSignUpPolicy", Code: "PreSignUpCode", Function: "PreSignUpFunction",
+	}, golambda.Props{
+		Name:            p.NamePrefix + "-presignup",
+		Description:     "Cognito pre sign-up: only email addresses at the allowed domains may sign up",
+		RoleDescription: "presignup: refuse sign-ups from other email domains",
+		Package:         p.PreSignUpLambda,
+		Environment: map[string]*string{
 			signupdomains.EnvAllowedDomains: jsii.String(signupdomains.Format(p.Auth.AllowedEmailDomains)),
-		}},
-		DependsOn: &[]cdktf.ITerraformDependable{a.PreSignUpLogGroup, policy},
+		},
+		PolicyName:       "presignup",
+		TimeoutSeconds:   5, // Cognito waits 5 s for a trigger
+		LogRetentionDays: p.LogRetentionDays,
 	})
+	a.PreSignUpLogGroup, a.PreSignUpRole, a.PreSignUpFunction = l.LogGroup, l.Role, l.Function
 }
 
 // allowPreSignUp lets this user pool (and no other) invoke the pre sign-up Lambda.

@@ -33,7 +33,7 @@ import (
 
 	"github.com/shinyfargate/shiny-cdktf/constructs/shinyservice"
 	"github.com/shinyfargate/shiny-cdktf/internal/cwlogs"
-	"github.com/shinyfargate/shiny-cdktf/internal/iamdoc"
+	"github.com/shinyfargate/shiny-cdktf/internal/golambda"
 	"github.com/shinyfargate/shiny-cdktf/internal/lambdabuild"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
@@ -272,18 +272,21 @@ func (s *SessionScaling) table(ns constructs.Construct, p Props) {
 
 func (s *SessionScaling) function(ns constructs.Construct, p Props) {
 	name := p.NamePrefix + "-sessionmetric"
-	s.FunctionLogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(ns, jsii.String("FunctionLogGroup"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
-		Name:            jsii.String("/aws/lambda/" + name),
-		RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
-	})
-	assume := iamdoc.AssumeRole(ns, "AssumeByLambda", "lambda.amazonaws.com")
-	s.FunctionRole = iamrole.NewIamRole(ns, jsii.String("FunctionRole"), &iamrole.IamRoleConfig{
-		Name:             jsii.String(name),
-		Description:      jsii.String("sessionmetric: read sessions, count tasks, publish SessionsPerTask"),
-		AssumeRolePolicy: assume.Json(),
-	})
-	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(ns, jsii.String("FunctionPolicyDocument"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+	l := golambda.New(ns, golambda.IDs{
+		LogGroup: "FunctionLogGroup", AssumeRole: "AssumeByLambda", Role: "FunctionRole",
+		PolicyDocument: "FunctionPolicyDocument", Policy: "FunctionPolicy", Code: "Code", Function: "Function",
+	}, golambda.Props{
+		Name:            name,
+		Description:     "Publishes " + sessionmodel.MetricSessionsPerTask + " for " + p.serviceName + " every minute",
+		RoleDescription: "sessionmetric: read sessions, count tasks, publish SessionsPerTask",
+		Package:         p.Lambda,
+		Environment: map[string]*string{
+			sessionmodel.EnvTableName: s.Table.Name(),
+			sessionmodel.EnvCluster:   jsii.String(p.ClusterName),
+			sessionmodel.EnvService:   jsii.String(p.serviceName),
+			sessionmodel.EnvNamespace: jsii.String(sessionmodel.MetricNamespace),
+		},
+		Statements: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
 			{
 				// PutItem writes a marker for a running task without an item
 				// (sessionmodel.AttrFirstSeenAt), nothing else.
@@ -309,38 +312,12 @@ func (s *SessionScaling) function(ns constructs.Construct, p Props) {
 					Test: jsii.String("StringEquals"), Variable: jsii.String("cloudwatch:namespace"), Values: jsii.Strings(sessionmodel.MetricNamespace),
 				}},
 			},
-			{
-				Sid:       jsii.String("WriteOwnLogs"),
-				Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
-				Resources: jsii.Strings(*s.FunctionLogGroup.Arn() + ":log-stream:*"),
-			},
 		},
+		PolicyName:       "sessionmetric",
+		TimeoutSeconds:   50, // finishes before the next run starts
+		LogRetentionDays: p.LogRetentionDays,
 	})
-	s.FunctionPolicy = iamrolepolicy.NewIamRolePolicy(ns, jsii.String("FunctionPolicy"), &iamrolepolicy.IamRolePolicyConfig{
-		Name: jsii.String("sessionmetric"), Role: s.FunctionRole.Id(), Policy: policy.Json(),
-	})
-	asset := cdktf.NewTerraformAsset(ns, jsii.String("Code"), &cdktf.TerraformAssetConfig{
-		Path: jsii.String(p.Lambda.ZipPath), Type: cdktf.AssetType_FILE,
-	})
-	s.Function = lambdafunction.NewLambdaFunction(ns, jsii.String("Function"), &lambdafunction.LambdaFunctionConfig{
-		FunctionName:   jsii.String(name),
-		Description:    jsii.String("Publishes " + sessionmodel.MetricSessionsPerTask + " for " + p.serviceName + " every minute"),
-		Role:           s.FunctionRole.Arn(),
-		Runtime:        jsii.String("provided.al2023"),
-		Architectures:  jsii.Strings("arm64"),
-		Handler:        jsii.String("bootstrap"),
-		Filename:       asset.Path(),
-		SourceCodeHash: jsii.String(p.Lambda.SHA256),
-		MemorySize:     jsii.Number(128),
-		Timeout:        jsii.Number(50), // finishes before the next run starts
-		Environment: &lambdafunction.LambdaFunctionEnvironment{Variables: &map[string]*string{
-			sessionmodel.EnvTableName: s.Table.Name(),
-			sessionmodel.EnvCluster:   jsii.String(p.ClusterName),
-			sessionmodel.EnvService:   jsii.String(p.serviceName),
-			sessionmodel.EnvNamespace: jsii.String(sessionmodel.MetricNamespace),
-		}},
-		DependsOn: &[]cdktf.ITerraformDependable{s.FunctionLogGroup, s.FunctionPolicy},
-	})
+	s.FunctionLogGroup, s.FunctionRole, s.FunctionPolicy, s.Function = l.LogGroup, l.Role, l.Policy, l.Function
 	s.Schedule = cloudwatcheventrule.NewCloudwatchEventRule(ns, jsii.String("Schedule"), &cloudwatcheventrule.CloudwatchEventRuleConfig{
 		Name:               jsii.String(name),
 		Description:        jsii.String("Run sessionmetric every minute, so the scaling alarms always have data"),
