@@ -37,13 +37,8 @@ func TestStartAndStop(t *testing.T) {
 // settings give the existing group; other settings under that name are
 // still refused.
 func TestCreateTargetGroupIsIdempotent(t *testing.T) {
-	s := StartT(t)
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region), config.WithBaseEndpoint(s.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := clientConfig(t, StartT(t))
 	ec := ec2.NewFromConfig(cfg)
 	vpc, err := ec.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
 	if err != nil {
@@ -70,13 +65,8 @@ func TestCreateTargetGroupIsIdempotent(t *testing.T) {
 
 // Shim 5: UpdateUserPool keeps what it cannot change, as on AWS.
 func TestUpdateUserPoolKeepsUsernameAttributes(t *testing.T) {
-	s := StartT(t)
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region), config.WithBaseEndpoint(s.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := clientConfig(t, StartT(t))
 	c := cip.NewFromConfig(cfg)
 	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("p"), UsernameAttributes: []ciptypes.UsernameAttributeType{ciptypes.UsernameAttributeTypeEmail},
 		UserPoolTags: map[string]string{"Project": "x"}})
@@ -96,4 +86,15 @@ func TestUpdateUserPoolKeepsUsernameAttributes(t *testing.T) {
 	if got := d.UserPool.UserPoolTags; got["Project"] != "x" {
 		t.Errorf("UserPoolTags after update = %v, want the tags kept", got)
 	}
+}
+
+// clientConfig is an AWS SDK config that talks to s with fake credentials.
+func clientConfig(t *testing.T, s *Server) aws.Config {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(s.Region), config.WithBaseEndpoint(s.URL),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
