@@ -12,6 +12,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
@@ -85,6 +86,63 @@ func TestUpdateUserPoolKeepsUsernameAttributes(t *testing.T) {
 	}
 	if got := d.UserPool.UserPoolTags; got["Project"] != "x" {
 		t.Errorf("UserPoolTags after update = %v, want the tags kept", got)
+	}
+}
+
+// Shim 6: revoking a rule id that is gone answers
+// InvalidSecurityGroupRuleId.NotFound, as on AWS, which the provider's
+// revoke_rules_on_delete skips; a rule that exists is still revoked.
+func TestRevokeGoneRuleIDIsRuleIDNotFound(t *testing.T) {
+	ctx := context.Background()
+	ec := ec2.NewFromConfig(clientConfig(t, StartT(t)))
+	vpc, err := ec.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := func(name string) *string {
+		g, err := ec.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name), Description: aws.String(name), VpcId: vpc.Vpc.VpcId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g.GroupId
+	}
+	alb, tasks := group("alb"), group("tasks")
+	in, err := ec.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: tasks, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8080), ToPort: aws.Int32(8080), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: alb}},
+	}}})
+	if err != nil || len(in.SecurityGroupRules) != 1 {
+		t.Fatalf("authorize: %v, %v", in, err)
+	}
+	out, err := ec.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: alb, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8080), ToPort: aws.Int32(8080), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: tasks}},
+	}}})
+	if err != nil || len(out.SecurityGroupRules) != 1 {
+		t.Fatalf("authorize egress: %v, %v", out, err)
+	}
+	revokeIn := func() error {
+		_, err := ec.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: tasks, SecurityGroupRuleIds: []string{*in.SecurityGroupRules[0].SecurityGroupRuleId}})
+		return err
+	}
+	revokeOut := func() error {
+		_, err := ec.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: alb, SecurityGroupRuleIds: []string{*out.SecurityGroupRules[0].SecurityGroupRuleId}})
+		return err
+	}
+	for name, revoke := range map[string]func() error{"ingress": revokeIn, "egress": revokeOut} {
+		if err := revoke(); err != nil {
+			t.Fatalf("%s: first revoke: %v", name, err)
+		}
+		if err := revoke(); err == nil || !strings.Contains(err.Error(), "InvalidSecurityGroupRuleId.NotFound") {
+			t.Errorf("%s: revoking the gone rule again: err = %v, want InvalidSecurityGroupRuleId.NotFound", name, err)
+		}
+	}
+	d, err := ec.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{*tasks}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range d.SecurityGroupRules {
+		if !aws.ToBool(r.IsEgress) {
+			t.Errorf("ingress rule %s is still there after the revoke", aws.ToString(r.SecurityGroupRuleId))
+		}
 	}
 }
 

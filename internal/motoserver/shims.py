@@ -10,6 +10,8 @@ import sys
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.cognitoidp.models import CognitoIdpUserPool
+from moto.ec2.exceptions import InvalidSecurityGroupRuleIdNotFoundError
+from moto.ec2.models.security_groups import SecurityGroupBackend
 from moto.elbv2.models import ELBv2Backend
 from moto.server import main
 
@@ -120,6 +122,31 @@ def update_extended_config(self, extended_config):
 
 
 CognitoIdpUserPool.update_extended_config = update_extended_config
+
+# Gap 6: EC2 RevokeSecurityGroupIngress/Egress by SecurityGroupRuleIds
+# answers InvalidPermission.NotFound for a rule id that is gone; AWS answers
+# InvalidSecurityGroupRuleId.NotFound (Amazon EC2 API Reference, "Error codes
+# for the Amazon EC2 API"). The provider's revoke_rules_on_delete revokes, by
+# id, the rules of other groups that reference the group it deletes and
+# skips the ones already gone by that code only, so a destroy that deletes
+# two such groups at once failed here when the other group's delete had
+# revoked the rule first.
+def _revoke_by_rule_id(revoke, rules_of):
+    def wrapped(self, group_name_or_id, *args, security_rule_ids=None, vpc_id=None, **kwargs):
+        group = self.get_security_group_by_name_or_id(group_name_or_id, vpc_id)
+        if group is not None and security_rule_ids:
+            known = {rule.id for rule in rules_of(group)}
+            for rule_id in security_rule_ids:
+                if rule_id not in known:
+                    raise InvalidSecurityGroupRuleIdNotFoundError(rule_id)
+        return revoke(self, group_name_or_id, *args, security_rule_ids=security_rule_ids, vpc_id=vpc_id, **kwargs)
+    return wrapped
+
+
+SecurityGroupBackend.revoke_security_group_ingress = _revoke_by_rule_id(
+    SecurityGroupBackend.revoke_security_group_ingress, lambda g: g.ingress_rules)
+SecurityGroupBackend.revoke_security_group_egress = _revoke_by_rule_id(
+    SecurityGroupBackend.revoke_security_group_egress, lambda g: g.egress_rules)
 
 if __name__ == "__main__":
     sys.exit(main())
