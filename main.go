@@ -28,7 +28,11 @@ func run(getenv func(string) string, args []string) error {
 	}
 	switch {
 	case len(args) == 1 && args[0] == "images":
-		return stacks.WriteImages(os.Stdout, cfg)
+		root, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		return stacks.WriteImages(os.Stdout, os.Stderr, cfg, root)
 	case len(args) > 0:
 		return fmt.Errorf("unknown arguments %q: run with none to synthesize, or with \"images\" to list the images", args)
 	}

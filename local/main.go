@@ -9,7 +9,7 @@
 //
 //	LOCAL_PORT     the edge's port (default 8443; 0 picks a free one)
 //	LOCAL_TASKS    how many tasks (default 1, at most 8)
-//	LOCAL_APP_DIR  the Shiny app to run (default docker/shiny/app)
+//	LOCAL_APP_DIR  the Shiny app to run (default: the environment's shiny.appDir)
 //	SHINY_ENV      the environment whose config/NAME.json is used (default dev)
 //
 // Ctrl-C or SIGTERM stops every process it started and removes its files.
@@ -95,16 +95,15 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if _, err := os.Stat(filepath.Join(root, "docker", "shiny", "run.R")); err != nil {
 		return fmt.Errorf("run it from the repository's root folder (no docker/shiny/run.R in %s)", root)
 	}
-	if s.AppDir != "" {
-		if s.AppDir, err = filepath.Abs(s.AppDir); err != nil {
-			return err
-		}
-	}
-	cfg, err := stacks.LoadConfig(filepath.Join(root, "config"), getenv(stacks.EnvVarEnvironment))
+	cfg, err := stacks.LoadConfig(stacks.ConfigDir(getenv), getenv(stacks.EnvVarEnvironment))
 	if err != nil {
 		return err
 	}
-	p, err := preview.Start(ctx, preview.Options{Root: root, Config: cfg, AppDir: s.AppDir, Tasks: s.Tasks, Port: s.Port, Out: stdout})
+	app, err := appDir(s.AppDir, cfg.Shiny, root)
+	if err != nil {
+		return err
+	}
+	p, err := preview.Start(ctx, preview.Options{Root: root, Config: cfg, AppDir: app, Tasks: s.Tasks, Port: s.Port, Out: stdout})
 	if err != nil {
 		return err
 	}
@@ -123,6 +122,30 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	case err := <-p.Failed():
 		return fmt.Errorf("%w; stopping everything", err)
 	}
+}
+
+// appDir is the app to run: LOCAL_APP_DIR (relative to the working
+// folder) when set, else the environment's shiny.appDir, the app that
+// `make push-image` builds.
+func appDir(local string, shiny stacks.ShinySettings, root string) (string, error) {
+	dir := local
+	if dir == "" {
+		var err error
+		if dir, err = shiny.ShinyApp(root); err != nil {
+			return "", fmt.Errorf("%w (or set %s to the app's folder)", err, EnvAppDir)
+		}
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := stacks.CheckShinyApp(dir); err != nil {
+		if local != "" {
+			return "", fmt.Errorf("%s=%q: %w", EnvAppDir, local, err)
+		}
+		return "", fmt.Errorf("shiny.appDir = %q: %w; with your own shiny.dockerfile, set %s to the folder that holds the app", shiny.AppDir, err, EnvAppDir)
+	}
+	return dir, nil
 }
 
 func joinErrs(errs []error) error {

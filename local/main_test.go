@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/shinyfargate/shiny-cdktf/local/preview"
+	"github.com/shinyfargate/shiny-cdktf/stacks"
 )
 
 func TestLoadSettings(t *testing.T) {
@@ -43,6 +44,48 @@ func TestLoadSettings(t *testing.T) {
 			_, err := loadSettings(env(tt.env))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// The app is LOCAL_APP_DIR when set, else the environment's shiny.appDir;
+// either must hold a Shiny app, and the error says which setting to fix.
+func TestAppDir(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"apps/sales", "apps/own/src"} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"apps/sales/app.R", "apps/own/Dockerfile", "apps/own/src/app.R"} {
+		if err := os.WriteFile(filepath.Join(root, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(root)
+	sales, own := stacks.ShinySettings{AppDir: "apps/sales"}, stacks.ShinySettings{AppDir: "apps/own", Dockerfile: "apps/own/Dockerfile"}
+	for _, tc := range []struct {
+		name, local string
+		shiny       stacks.ShinySettings
+		want, err   string
+	}{
+		{"config", "", sales, filepath.Join(root, "apps/sales"), ""},
+		{"LOCAL_APP_DIR wins", "apps/own/src", sales, filepath.Join(root, "apps/own/src"), ""},
+		{"config missing", "", stacks.ShinySettings{AppDir: "apps/nope"}, "", `shiny.appDir = "apps/nope": no such folder (` + filepath.Join(root, "apps/nope") + `) (or set LOCAL_APP_DIR to the app's folder)`},
+		{"own Dockerfile, app below", "", own, "", "with your own shiny.dockerfile, set LOCAL_APP_DIR to the folder that holds the app"},
+		{"LOCAL_APP_DIR not an app", "apps/own", sales, "", `LOCAL_APP_DIR="apps/own": no Shiny app in`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := appDir(tc.local, tc.shiny, root)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("appDir = %q, %v; want %q", got, err, tc.want)
 			}
 		})
 	}

@@ -79,6 +79,7 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
 		"CDKTF_OUTDIR="+r.outdir,
 		stacks.EnvVarEnvironment+"="+cfg.Environment,
+		stacks.EnvVarConfigDir+"="+configDir, // the file read above, whatever the caller's getenv
 		"CDKTF_DISABLE_PLUGIN_CACHE_ENV=true",
 	)
 
@@ -122,7 +123,10 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 		return rep, err
 	}
 	if !opts.SkipPush {
-		r.step("make push-image (simulated: put image manifests with tag " + cfg.ImageTag + ")")
+		r.step("make push-image DRY_RUN=1 on the deployed ecr stack, then put the image manifests it would push (tag " + cfg.ImageTag + ")")
+		if err := r.pushImageDryRun(ctx, clients, cfg); err != nil {
+			return rep, err
+		}
 		if err := pushImages(ctx, clients, cfg); err != nil {
 			return rep, err
 		}
@@ -163,7 +167,7 @@ func rehearse(ctx context.Context, getenv func(string) string, out io.Writer, op
 		return rep, err
 	}
 
-	r.step("turn on the production settings and deploy again: own VPC with private task subnets (replaces the target groups and security groups), sign-up by domain with MFA, an app setting and a secret, alerts, access logs, the WAF")
+	r.step("turn on the production settings and deploy again: own VPC with private task subnets (replaces the target groups and security groups), sign-up by domain with MFA, an app setting and a secret, alerts, access logs, the WAF, the app from a folder outside the project")
 	if err := r.moveToProduction(ctx, clients, configDir); err != nil {
 		return rep, err
 	}
@@ -205,9 +209,14 @@ func (r *rehearsal) step(name string) {
 // cmd runs a command in dir and returns its combined output; a failure
 // returns the output in the error.
 func (r *rehearsal) cmd(ctx context.Context, dir, name string, args ...string) (string, error) {
+	return r.cmdEnv(ctx, r.env, dir, name, args...)
+}
+
+// cmdEnv is cmd with the environment env.
+func (r *rehearsal) cmdEnv(ctx context.Context, env []string, dir, name string, args ...string) (string, error) {
 	c := exec.CommandContext(ctx, name, args...)
 	c.Dir = dir
-	c.Env = r.env
+	c.Env = env
 	c.WaitDelay = 10 * time.Second
 	var buf bytes.Buffer
 	c.Stdout, c.Stderr = &buf, &buf

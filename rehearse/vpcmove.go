@@ -51,6 +51,12 @@ func (r *rehearsal) moveToProduction(ctx context.Context, cl clients, configDir 
 		return fmt.Errorf("create an SSM parameter: %w", err)
 	}
 	paramARN := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s/api-key", r.moto.Region, motoAccount, r.cfg.NamePrefix)
+	// The app from a folder of its own outside the project, as a team's
+	// existing app is: a copy of the sample.
+	app := filepath.Join(r.work, "apps", "sales-dashboard")
+	if err := os.CopyFS(app, os.DirFS(filepath.Join(r.root, stacks.SampleAppDir))); err != nil {
+		return fmt.Errorf("copy the sample app: %w", err)
+	}
 	settings := map[string]any{
 		"vpcId":         aws.ToString(vpc.Vpc.VpcId),
 		"subnetIds":     subnets[:2],
@@ -59,6 +65,7 @@ func (r *rehearsal) moveToProduction(ctx context.Context, cl clients, configDir 
 		"shiny": map[string]any{
 			"environment": map[string]string{"APP_MODE": "rehearsal"},
 			"secrets":     map[string]any{"API_KEY": map[string]string{"arn": paramARN}},
+			"appDir":      app,
 		},
 		"alerts":     map[string]any{"enabled": true, "email": "ops@example.com"},
 		"accessLogs": map[string]any{"enabled": true},
@@ -68,9 +75,16 @@ func (r *rehearsal) moveToProduction(ctx context.Context, cl clients, configDir 
 	if err := writeEnvironment(configDir, dir, r.cfg.Environment, settings); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.out, "   vpcId %s, subnetIds %v, taskSubnetIds %v, sign-up by domain, MFA optional, a secret, alerts, access logs, WAF\n", aws.ToString(vpc.Vpc.VpcId), subnets[:2], subnets[2:])
+	fmt.Fprintf(r.out, "   vpcId %s, subnetIds %v, taskSubnetIds %v, sign-up by domain, MFA optional, a secret, alerts, access logs, WAF, appDir %s\n", aws.ToString(vpc.Vpc.VpcId), subnets[:2], subnets[2:], app)
 	r.env = append(r.env, stacks.EnvVarConfigDir+"="+dir)
 	if _, err := r.cmd(ctx, r.root, "go", "run", "."); err != nil {
+		return err
+	}
+	prod, err := stacks.LoadConfig(dir, r.cfg.Environment)
+	if err != nil {
+		return err
+	}
+	if err := r.pushImageDryRun(ctx, cl, prod); err != nil {
 		return err
 	}
 	for _, stack := range []string{stacks.StackECR, stacks.StackApp} {

@@ -22,34 +22,57 @@ outputs_json() {
   terraform -chdir="$dir" output -json
 }
 
+# The images first, so a wrong app folder stops it before Terraform runs.
+# One line per image from the stacks (stacks.WriteImages): name, output,
+# tag, commit tag with COMMIT in it, then the docker build arguments; notes
+# about the app go to stderr.
+images=$(go run . images) || die "could not list the images: see the error above"
 outputs=$(outputs_json)
-images=$(go run . images) || die "could not list images (is the configuration valid?)"
 
+# run ARG...: run a command, or print it (quoted for a shell) with DRY_RUN=1.
 run() {
-  if [ -n "${DRY_RUN:-}" ]; then printf '%s\n' "$*"; else echo "+ $*" >&2; eval "$@"; fi
+  if [ -n "${DRY_RUN:-}" ]; then
+    local quoted; printf -v quoted '%q ' "$@"; printf '%s\n' "${quoted% }"
+  else
+    printf '+' >&2; printf ' %q' "$@" >&2; echo >&2
+    "$@"
+  fi
 }
 
-# Each build is also tagged with its commit (git-COMMIT): an immutable name
+login() {
+  local region=$1 registry=$2
+  if [ -n "${DRY_RUN:-}" ]; then
+    printf 'aws ecr get-login-password --region %q | docker login --username AWS --password-stdin %q\n' "$region" "$registry"
+  else
+    echo "+ aws ecr get-login-password --region $region | docker login --username AWS --password-stdin $registry" >&2
+    aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry"
+  fi
+}
+
+# Each build is also tagged with its commit (git-COMMIT, and a hash of the
+# app's files when the app lives outside this project): an immutable name
 # the lifecycle policy keeps for the newest keepImages builds, and the way
 # back to an earlier build (set imageTag to it and deploy the app stack).
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null) || die "not a git checkout: the commit tag needs git rev-parse HEAD"
 [ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit-dirty"
 
 logged_in=""
-while IFS=$'\t' read -r name output dockerfile context tag commit_prefix; do
+while IFS=$'\t' read -r name output tag commit_tag rest; do
+  IFS=$'\t' read -r -a build <<<"$rest"
+  commit_tag=${commit_tag/COMMIT/$commit}
   url=$(printf '%s' "$outputs" | python3 -c 'import json,sys; o=json.load(sys.stdin).get(sys.argv[1]); print(o["value"] if o else "")' "$output")
   [ -n "$url" ] || die "the ecr stack has no output $output: deploy it first with 'cdktf deploy ecr'"
   registry=${url%%/*}
   region=$(printf '%s' "$registry" | sed -n 's/^[0-9]*\.dkr\.ecr\.\([a-z0-9-]*\)\.amazonaws\.com.*$/\1/p')
   [ -n "$region" ] || die "repository URL $url is not an ECR URL (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME)"
   if [ "$logged_in" != "$registry" ]; then
-    run "aws ecr get-login-password --region $region | docker login --username AWS --password-stdin $registry"
+    login "$region" "$registry"
     logged_in=$registry
   fi
   # --provenance=false: one plain image, not an index with an untagged attestation.
-  run "docker build --platform linux/amd64 --provenance=false -f $dockerfile -t $name:$tag $context"
-  run "docker tag $name:$tag $url:$tag"
-  run "docker tag $name:$tag $url:$commit_prefix$commit"
-  run "docker push $url:$commit_prefix$commit"
-  run "docker push $url:$tag"
+  run docker build --platform linux/amd64 --provenance=false -t "$name:$tag" "${build[@]}"
+  run docker tag "$name:$tag" "$url:$tag"
+  run docker tag "$name:$tag" "$url:$commit_tag"
+  run docker push "$url:$commit_tag"
+  run docker push "$url:$tag"
 done <<<"$images"

@@ -112,6 +112,16 @@ type ShinySettings struct {
 	// (accepts connections but does not answer); a crashed R is unhealthy at
 	// once, and ECS replaces it within about a minute.
 	BusyGraceSeconds int `json:"busyGraceSeconds"`
+	// AppDir is the folder of the Shiny app that `make push-image` builds
+	// and `make local` runs, relative to this project's folder or absolute:
+	// app.R, or ui.R and server.R, and the renv.lock of its packages (which
+	// also sets the image's R version).
+	AppDir string `json:"appDir"`
+	// Dockerfile builds the app with this Dockerfile instead (relative to
+	// this project's folder or absolute), appDir being the build context.
+	// Empty: the project's hardened Dockerfile (R from rocker/shiny, renv
+	// restore, non-root, tini, health check).
+	Dockerfile string `json:"dockerfile"`
 }
 
 // SessionSettings are what the session sidecar does with users' sessions.
@@ -194,7 +204,7 @@ func DefaultConfig(name string) Config {
 		},
 		ImageTag:   "latest",
 		KeepImages: 10,
-		Shiny:      ShinySettings{Size: shinyservice.Size{CPU: 1024, MemoryMiB: 2048, DesiredCount: 1}, BusyGraceSeconds: sessionmodel.BusyGraceSeconds.Default},
+		Shiny:      ShinySettings{Size: shinyservice.Size{CPU: 1024, MemoryMiB: 2048, DesiredCount: 1}, BusyGraceSeconds: sessionmodel.BusyGraceSeconds.Default, AppDir: SampleAppDir},
 		Logout:     shinyservice.Size{CPU: 256, MemoryMiB: 512, DesiredCount: 1},
 		Scaling:    sessionscaling.DefaultSettings(),
 		Sessions: SessionSettings{

@@ -66,6 +66,7 @@ func (c Config) Validate() error {
 	if c.Shiny.DesiredCount < c.Scaling.MinTasks || c.Shiny.DesiredCount > c.Scaling.MaxTasks {
 		shiny.Add("desiredCount", c.Shiny.DesiredCount, fmt.Sprintf("must be from scaling.minTasks (%d) to scaling.maxTasks (%d): autoscaling keeps the count in that range", c.Scaling.MinTasks, c.Scaling.MaxTasks))
 	}
+	c.Shiny.validateBuild(shiny)
 	logout.Include(c.Logout.Validate())
 	scaling.Include(c.Scaling.Validate())
 	for _, sub := range []*check.Problems{shiny, logout, scaling} {

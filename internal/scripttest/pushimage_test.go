@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shinyfargate/shiny-cdktf/stacks"
 )
 
 const (
@@ -16,24 +19,26 @@ const (
 
 // image is one line of `go run . images`: what scripts/push-image.sh pushes.
 type image struct {
-	name, output, dockerfile, context, tag, commitPrefix string
+	name, output, tag, commitTag string
+	// build are the docker build arguments after the platform and tag.
+	build []string
 }
 
 // listImages runs `go run . images` in the repository, the list the script
 // itself reads, so the tests follow the stacks instead of repeating them.
-func listImages(t *testing.T, root string) []image {
+func listImages(t *testing.T, root string, env ...string) []image {
 	t.Helper()
-	res := runIn(t, root, nil, "go", "run", ".", "images")
+	res := runIn(t, root, env, "go", "run", ".", "images")
 	if res.exitCode != 0 {
 		t.Fatalf("go run . images exited %d:\n%s", res.exitCode, res.stderr)
 	}
 	var images []image
 	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
 		f := strings.Split(line, "\t")
-		if len(f) != 6 {
-			t.Fatalf("go run . images: want 6 tab-separated fields, got %q", line)
+		if len(f) < 7 || slices.Contains(f, "") {
+			t.Fatalf("go run . images: want name, output, tag, commit tag and the docker build arguments, none empty, got %q", line)
 		}
-		images = append(images, image{name: f[0], output: f[1], dockerfile: f[2], context: f[3], tag: f[4], commitPrefix: f[5]})
+		images = append(images, image{name: f[0], output: f[1], tag: f[2], commitTag: f[3], build: f[4:]})
 	}
 	if len(images) == 0 {
 		t.Fatal("go run . images listed no images")
@@ -79,9 +84,19 @@ func writeOutputs(t *testing.T, images []image, url func(image) string, omit ...
 	return path
 }
 
-func pushImage(t *testing.T, root, outputsFile string) result {
+func pushImage(t *testing.T, root, outputsFile string, env ...string) result {
 	t.Helper()
-	return runIn(t, root, []string{"DRY_RUN=1", "ECR_OUTPUTS_JSON=" + outputsFile}, "bash", filepath.Join(root, "scripts", "push-image.sh"))
+	return runIn(t, root, append([]string{"DRY_RUN=1", "ECR_OUTPUTS_JSON=" + outputsFile}, env...), "bash", filepath.Join(root, "scripts", "push-image.sh"))
+}
+
+// shellWords is how a shell reads a printed command line.
+func shellWords(t *testing.T, line string) []string {
+	t.Helper()
+	res := runIn(t, "", nil, "bash", "-c", `eval "set -- $1"; printf '%s\0' "$@"`, "_", line)
+	if res.exitCode != 0 {
+		t.Fatalf("bash cannot read %q: %s", line, res.stderr)
+	}
+	return strings.Split(strings.TrimSuffix(res.stdout, "\x00"), "\x00")
 }
 
 // The dry run prints exactly: one ECR login for the registry, then build, tag
@@ -103,9 +118,12 @@ func TestPushImageDryRunPrintsEveryCommand(t *testing.T) {
 	for _, img := range images {
 		local := img.name + ":" + img.tag
 		remote := repositoryURL(img) + ":" + img.tag
-		byCommit := repositoryURL(img) + ":" + img.commitPrefix + commit
+		byCommit := repositoryURL(img) + ":" + strings.Replace(img.commitTag, stacks.CommitPlaceholder, commit, 1)
+		if !strings.HasPrefix(img.commitTag, stacks.CommitTagPrefix) {
+			t.Errorf("%s: commit tag %q does not start with %s, which the lifecycle policy keeps", img.name, img.commitTag, stacks.CommitTagPrefix)
+		}
 		want = append(want,
-			"docker build --platform linux/amd64 --provenance=false -f "+img.dockerfile+" -t "+local+" "+img.context,
+			"docker build --platform linux/amd64 --provenance=false -t "+local+" "+strings.Join(img.build, " "),
 			"docker tag "+local+" "+remote,
 			"docker tag "+local+" "+byCommit,
 			"docker push "+byCommit,
@@ -117,12 +135,116 @@ func TestPushImageDryRunPrintsEveryCommand(t *testing.T) {
 		t.Errorf("printed commands differ\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 	for _, img := range images {
-		if _, err := os.Stat(filepath.Join(root, img.dockerfile)); err != nil {
-			t.Errorf("image %s: its Dockerfile %s does not exist", img.name, img.dockerfile)
+		dockerfile, context := img.build[1], img.build[len(img.build)-1]
+		if _, err := os.Stat(filepath.Join(root, dockerfile)); err != nil || img.build[0] != "-f" {
+			t.Errorf("image %s: its Dockerfile %s does not exist", img.name, dockerfile)
 		}
-		if st, err := os.Stat(filepath.Join(root, img.context)); err != nil || !st.IsDir() {
-			t.Errorf("image %s: its build context %s is not a folder", img.name, img.context)
+		if st, err := os.Stat(filepath.Join(root, context)); err != nil || !st.IsDir() {
+			t.Errorf("image %s: its build context %s is not a folder", img.name, context)
 		}
+	}
+}
+
+// appConfig writes an environment "dev" whose shiny settings are shiny, and
+// gives the environment variables that select it.
+func appConfig(t *testing.T, shiny map[string]string) []string {
+	t.Helper()
+	data, err := json.Marshal(map[string]any{"shiny": shiny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dev.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{stacks.EnvVarConfigDir + "=" + dir, stacks.EnvVarEnvironment + "=dev"}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An app elsewhere on disk (its path with a space and a quote) is built
+// with the project's Dockerfile: the printed command, read back by a shell,
+// passes the app and its lockfile as named contexts and the lockfile's R
+// and renv versions, and every image's commit tag also names the app's files.
+func TestPushImageBuildsConfiguredApp(t *testing.T) {
+	root := repoRoot(t)
+	app := filepath.Join(t.TempDir(), "Sales app's")
+	writeFile(t, filepath.Join(app, "app.R"), "shiny::shinyApp(shiny::fluidPage(), function(input, output) {})")
+	writeFile(t, filepath.Join(app, stacks.RenvLockfile), `{"R": {"Version": "4.3.1", "Repositories": [{"Name": "CRAN", "URL": "https://cloud.r-project.org"}]},
+		"Packages": {"renv": {"Package": "renv", "Version": "1.0.7"}}}`)
+	env := appConfig(t, map[string]string{"appDir": app})
+	images := listImages(t, root, env...)
+	res := pushImage(t, root, writeOutputs(t, images, repositoryURL), env...)
+	if res.exitCode != 0 {
+		t.Fatalf("push-image.sh exited %d\nstderr:\n%s", res.exitCode, res.stderr)
+	}
+	var builds [][]string
+	tags := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		words := shellWords(t, line)
+		switch {
+		case len(words) > 2 && words[0] == "docker" && words[1] == "build":
+			builds = append(builds, words)
+		case len(words) == 3 && words[0] == "docker" && words[1] == "push" && !strings.HasSuffix(words[2], ":latest"):
+			tags[words[2][strings.LastIndex(words[2], ":")+1:]] = true
+		}
+	}
+	want := []string{"docker", "build", "--platform", "linux/amd64", "--provenance=false", "-t", stacks.ImageShiny + ":latest",
+		"-f", stacks.ShinyDockerfile, "--build-context", "app=" + app, "--build-context", "lock=" + app,
+		"--build-arg", "R_VERSION=4.3.1", "--build-arg", "RENV_VERSION=1.0.7", "--build-arg", "RENV_REPO=https://cloud.r-project.org", "docker/shiny"}
+	if len(builds) != len(images) || !slices.Equal(builds[0], want) {
+		t.Fatalf("shiny build\n got %q\nwant %q\nstdout:\n%s", builds, want, res.stdout)
+	}
+	if len(tags) != 1 {
+		t.Fatalf("commit tags %v: want one, shared by every image", tags)
+	}
+	for tag := range tags {
+		if !regexp.MustCompile(`^git-[0-9a-f]{12}(-dirty)?-app[0-9a-f]{10}$`).MatchString(tag) {
+			t.Errorf("commit tag %q: want git-COMMIT-appHASH for an app outside the project", tag)
+		}
+	}
+}
+
+// With its own Dockerfile the app's folder is the whole build context; an
+// app with no renv.lock is built with the sample's packages, and told so.
+func TestPushImageOwnDockerfileAndNotes(t *testing.T) {
+	root := repoRoot(t)
+	app := t.TempDir()
+	writeFile(t, filepath.Join(app, "Dockerfile"), "FROM rocker/shiny:4.4.2\n")
+	writeFile(t, filepath.Join(app, "app.R"), "x")
+	own := listImages(t, root, appConfig(t, map[string]string{"appDir": app, "dockerfile": filepath.Join(app, "Dockerfile")})...)
+	if want := []string{"-f", filepath.Join(app, "Dockerfile"), app}; !slices.Equal(own[0].build, want) {
+		t.Errorf("own Dockerfile: build %q, want %q", own[0].build, want)
+	}
+	res := runIn(t, root, appConfig(t, map[string]string{"appDir": app}), "go", "run", ".", "images")
+	if res.exitCode != 0 || !strings.Contains(res.stderr, "note: "+app+" has no renv.lock") {
+		t.Errorf("an app without renv.lock: exit %d, want a note on stderr, got:\n%s", res.exitCode, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "lock="+stacks.SampleAppDir) {
+		t.Errorf("want the sample's lockfile restored, got:\n%s", res.stdout)
+	}
+}
+
+// A wrong app folder stops push-image before it logs in or builds,
+// naming the setting and the folder it looked for.
+func TestPushImageMissingAppFails(t *testing.T) {
+	root := repoRoot(t)
+	images := listImages(t, root)
+	missing := filepath.Join(t.TempDir(), "nope")
+	res := pushImage(t, root, writeOutputs(t, images, repositoryURL), appConfig(t, map[string]string{"appDir": missing})...)
+	if res.exitCode == 0 || res.stdout != "" {
+		t.Fatalf("push-image.sh with a missing app: exit %d, stdout:\n%s", res.exitCode, res.stdout)
+	}
+	if !strings.Contains(res.stderr, `shiny.appDir = "`+missing+`": no such folder`) {
+		t.Errorf("the error should name shiny.appDir and the folder, got:\n%s", res.stderr)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shinyfargate/shiny-cdktf/stacks"
 )
 
 // shinyPort is where the Shiny server listens in its container: the session
@@ -95,7 +97,7 @@ type renvLock struct {
 func readLock(t *testing.T) renvLock {
 	t.Helper()
 	var lock renvLock
-	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(shinyDir(t), "renv.lock"))), &lock); err != nil {
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(shinyDir(t), "app", stacks.RenvLockfile))), &lock); err != nil {
 		t.Fatalf("renv.lock is not valid JSON: %v", err)
 	}
 	return lock
@@ -105,9 +107,11 @@ func TestShinyDockerfile(t *testing.T) {
 	dir := shinyDir(t)
 	lines := dockerfile(t, filepath.Join(dir, "Dockerfile"))
 
+	// Two stages named for the build contexts push-image passes (app, lock),
+	// then one pinned rocker/shiny whose tag is a build argument.
 	from := instructions(lines, "FROM")
-	if len(from) != 1 || !regexp.MustCompile(`^rocker/shiny:\d+\.\d+\.\d+$`).MatchString(from[0]) {
-		t.Errorf("want one FROM rocker/shiny:X.Y.Z (a pinned R version), got %q", from)
+	if want := []string{"scratch AS " + stacks.ContextApp, "scratch AS " + stacks.ContextLock, "rocker/shiny:${" + stacks.ArgRVersion + "}"}; !slices.Equal(from, want) {
+		t.Errorf("FROM instructions = %q, want %q", from, want)
 	}
 	users := instructions(lines, "USER")
 	if len(users) == 0 || users[len(users)-1] != "shiny" {
@@ -122,9 +126,13 @@ func TestShinyDockerfile(t *testing.T) {
 	if cmd := instructions(lines, "CMD"); len(cmd) != 1 || !strings.Contains(cmd[0], "run.R") {
 		t.Errorf("want CMD running run.R (shiny::runApp), got %q", cmd)
 	}
-	// Everything COPY takes from the context exists there.
+	// Everything COPY takes from the context exists there; the app comes
+	// from the app stage, readable and not writable.
 	for _, c := range instructions(lines, "COPY") {
 		f := strings.Fields(c)
+		if slices.ContainsFunc(f, func(s string) bool { return strings.HasPrefix(s, "--from=") }) {
+			continue
+		}
 		for _, src := range f[:len(f)-1] {
 			if strings.HasPrefix(src, "--") {
 				continue
@@ -134,16 +142,21 @@ func TestShinyDockerfile(t *testing.T) {
 			}
 		}
 	}
+	if !slices.Contains(instructions(lines, "COPY"), "--from="+stacks.ContextApp+" --chmod=a=rX / ./app/") {
+		t.Errorf("want the app copied from the %s stage, readable by all and writable by none: %q", stacks.ContextApp, instructions(lines, "COPY"))
+	}
 
-	lock := readLock(t)
-	if tag := strings.TrimPrefix(from[0], "rocker/shiny:"); lock.R.Version != tag {
-		t.Errorf("renv.lock is for R %s, the image has R %s", lock.R.Version, tag)
+	// The ARG defaults build the sample as push-image does: the build
+	// arguments its lockfile gives.
+	args, err := stacks.LockBuildArgs([]byte(readFile(t, filepath.Join(dir, "app", stacks.RenvLockfile))))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, want := envValue(lines, "RENV_VERSION"), lock.Packages["renv"].Version; got == "" || got != want {
-		t.Errorf("Dockerfile installs renv %q, renv.lock records renv %q", got, want)
-	}
-	if len(lock.R.Repositories) == 0 || envValue(lines, "RENV_REPO") != lock.R.Repositories[0].URL {
-		t.Errorf("RENV_REPO %q is not renv.lock's repository %+v", envValue(lines, "RENV_REPO"), lock.R.Repositories)
+	defaults := instructions(lines, "ARG")
+	slices.Sort(args)
+	slices.Sort(defaults)
+	if !slices.Equal(args, defaults) {
+		t.Errorf("ARG defaults %q differ from the sample lockfile's build arguments %q", defaults, args)
 	}
 }
 

@@ -51,7 +51,7 @@ type Options struct {
 	// Config is the environment whose settings the stack would use (name
 	// prefix, region, Cognito domain prefix, session timeout).
 	Config stacks.Config
-	// AppDir is the Shiny app to run. Default: Root/docker/shiny/app.
+	// AppDir is the Shiny app to run. Default: the sample app (stacks.SampleAppDir).
 	AppDir string
 	// Tasks is how many tasks run (each: Shiny and a sidecar). Default: 1.
 	Tasks int
@@ -131,15 +131,13 @@ func Start(ctx context.Context, opt Options) (p *Preview, err error) {
 		opt.Tasks = 1
 	}
 	if opt.AppDir == "" {
-		opt.AppDir = filepath.Join(opt.Root, "docker", "shiny", "app")
+		opt.AppDir = filepath.Join(opt.Root, stacks.SampleAppDir)
 	}
 	if opt.Out == nil {
 		opt.Out = os.Stdout
 	}
-	if _, err := os.Stat(filepath.Join(opt.AppDir, "app.R")); err != nil {
-		if _, err2 := os.Stat(filepath.Join(opt.AppDir, "ui.R")); err2 != nil {
-			return nil, fmt.Errorf("no Shiny app in %s (app.R, or ui.R and server.R): %w", opt.AppDir, err)
-		}
+	if err := stacks.CheckShinyApp(opt.AppDir); err != nil {
+		return nil, err
 	}
 	cfg := opt.Config
 	if err := cfg.Validate(); err != nil {
