@@ -26,6 +26,7 @@ require (
 	github.com/chromedp/chromedp v0.23.1
 	github.com/coder/websocket v1.8.15
 	github.com/hashicorp/terraform-cdk-go/cdktf v0.20.12
+	github.com/moby/patternmatcher v0.6.1
 	gonum.org/v1/plot v0.17.0
 )
 

@@ -38,8 +38,20 @@ func (r *rehearsal) pushImageDryRun(ctx context.Context, cl clients, cfg stacks.
 	if err != nil {
 		return err
 	}
+	// The printed docker commands as a shell reads them: the script quotes
+	// each word for the shell.
+	var lines []string
+	for _, l := range strings.Split(printed, "\n") {
+		if !strings.HasPrefix(l, "docker ") {
+			continue // the login pipeline, notes
+		}
+		words, err := r.cmd(ctx, r.root, "bash", "-c", `eval "set -- $1"; printf '%s\037' "$@"`, "_", l)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, strings.Join(strings.Split(strings.TrimSuffix(words, "\037"), "\037"), " "))
+	}
 	c := &checker{out: r.out}
-	lines := strings.Split(printed, "\n")
 	for _, b := range plan.Builds {
 		repo, err := cl.ecr.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{cfg.RepositoryName(b.Name)}})
 		if !c.must(err, "describe repository "+cfg.RepositoryName(b.Name)) || len(repo.Repositories) != 1 {

@@ -53,7 +53,7 @@ func (r *rehearsal) moveToProduction(ctx context.Context, cl clients, configDir 
 	paramARN := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s/api-key", r.moto.Region, motoAccount, r.cfg.NamePrefix)
 	// The app from a folder of its own outside the project, as a team's
 	// existing app is: a copy of the sample.
-	app := filepath.Join(r.work, "apps", "sales-dashboard")
+	app := filepath.Join(r.work, "apps", "sales dashboard")
 	if err := os.CopyFS(app, os.DirFS(filepath.Join(r.root, stacks.SampleAppDir))); err != nil {
 		return fmt.Errorf("copy the sample app: %w", err)
 	}

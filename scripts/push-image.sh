@@ -56,23 +56,41 @@ login() {
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null) || die "not a git checkout: the commit tag needs git rev-parse HEAD"
 [ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit-dirty"
 
-logged_in=""
+# Every image's repository first: a missing or wrong output stops it before
+# anything is built.
+names=(); urls=(); tags=(); commit_tags=(); builds=()
 while IFS=$'\t' read -r name output tag commit_tag rest; do
-  IFS=$'\t' read -r -a build <<<"$rest"
-  commit_tag=${commit_tag/COMMIT/$commit}
   url=$(printf '%s' "$outputs" | python3 -c 'import json,sys; o=json.load(sys.stdin).get(sys.argv[1]); print(o["value"] if o else "")' "$output")
   [ -n "$url" ] || die "the ecr stack has no output $output: deploy it first with 'cdktf deploy ecr'"
-  registry=${url%%/*}
-  region=$(printf '%s' "$registry" | sed -n 's/^[0-9]*\.dkr\.ecr\.\([a-z0-9-]*\)\.amazonaws\.com.*$/\1/p')
-  [ -n "$region" ] || die "repository URL $url is not an ECR URL (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME)"
+  printf '%s' "$url" | grep -Eq '^[0-9]+\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/' ||
+    die "repository URL $url is not an ECR URL (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME)"
+  names+=("$name"); urls+=("$url"); tags+=("$tag"); builds+=("$rest")
+  commit_tags+=("${commit_tag/COMMIT/"$commit"}")
+done <<<"$images"
+
+# Then every build, before any push: a failed build leaves the registry as
+# it was, so no deployed tag points at half of a release.
+for i in "${!names[@]}"; do
+  IFS=$'\t' read -r -a build <<<"${builds[$i]}"
+  local_tag="${names[$i]}:${tags[$i]}"
+  # --provenance=false: one plain image, not an index with an untagged attestation.
+  run docker build --platform linux/amd64 --provenance=false -t "$local_tag" "${build[@]}"
+  run docker tag "$local_tag" "${urls[$i]}:${tags[$i]}"
+  run docker tag "$local_tag" "${urls[$i]}:${commit_tags[$i]}"
+done
+
+# Then the pushes: the commit tags first (new names nothing deploys yet),
+# the tag the app stack deploys last.
+logged_in=""
+for i in "${!names[@]}"; do
+  registry=${urls[$i]%%/*}
   if [ "$logged_in" != "$registry" ]; then
+    region=$(printf '%s' "$registry" | sed -n 's/^[0-9]*\.dkr\.ecr\.\([a-z0-9-]*\)\.amazonaws\.com.*$/\1/p')
     login "$region" "$registry"
     logged_in=$registry
   fi
-  # --provenance=false: one plain image, not an index with an untagged attestation.
-  run docker build --platform linux/amd64 --provenance=false -t "$name:$tag" "${build[@]}"
-  run docker tag "$name:$tag" "$url:$tag"
-  run docker tag "$name:$tag" "$url:$commit_tag"
-  run docker push "$url:$commit_tag"
-  run docker push "$url:$tag"
-done <<<"$images"
+  run docker push "${urls[$i]}:${commit_tags[$i]}"
+done
+for i in "${!names[@]}"; do
+  run docker push "${urls[$i]}:${tags[$i]}"
+done

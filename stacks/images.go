@@ -14,6 +14,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+
 	"github.com/shinyfargate/shiny-cdktf/internal/check"
 )
 
@@ -98,13 +101,13 @@ func (b ImageBuild) DockerArgs() []string {
 }
 
 // Plan is what `make push-image` builds: every image, and the suffix of the
-// commit tag when the app lives outside this project's git checkout (the
-// project's commit alone would not name the app's files).
+// commit tag that names the app's files.
 type Plan struct {
 	Builds []ImageBuild
 	// CommitTagSuffix follows git-COMMIT in the commit tag: "-app" and 10
-	// hex digits of a hash of the app's files (and of its own Dockerfile),
-	// for an app outside the project. Empty otherwise.
+	// hex digits of a hash of the app's files that the build sends (and of
+	// its own Dockerfile). The project's commit does not name them: the app
+	// may live elsewhere, or be untracked.
 	CommitTagSuffix string
 	// Notes are what the user should know about the build; not errors.
 	Notes []string
@@ -137,6 +140,11 @@ func (s ShinySettings) ShinyApp(root string) (string, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return "", fmt.Errorf("shiny.appDir = %q: no such folder (%s)", s.AppDir, dir)
 	}
+	// The folder itself, not a link to it: what is hashed and sent.
+	dir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("shiny.appDir = %q: %w", s.AppDir, err)
+	}
 	if s.Dockerfile == "" {
 		if err := CheckShinyApp(dir); err != nil {
 			return "", fmt.Errorf("shiny.appDir = %q: %w", s.AppDir, err)
@@ -166,11 +174,16 @@ func resolve(root, path string) string {
 	return filepath.Join(root, path)
 }
 
-// shown is path as push-image prints it: relative to the project's folder
-// when it is inside it, absolute otherwise.
+// shown is a configured path as push-image passes it to docker: ./ and the
+// path relative to the project's folder when it is inside it, absolute
+// otherwise; either way never read as an option (-x) or as a remote
+// context (github.com/...).
 func shown(root, path string) string {
 	if rel, ok := inside(root, path); ok {
-		return rel
+		if rel == "." {
+			return rel
+		}
+		return "./" + rel
 	}
 	return path
 }
@@ -195,53 +208,106 @@ func PlanImages(cfg Config, root string) (Plan, error) {
 			plan.Builds = append(plan.Builds, ImageBuild{ImageSpec: spec})
 			continue
 		}
-		b, notes, err := shinyBuild(cfg.Shiny, root)
+		b, notes, suffix, err := shinyBuild(spec, cfg.Shiny, root)
 		if err != nil {
 			return Plan{}, err
 		}
-		plan.Builds, plan.Notes = append(plan.Builds, b), notes
-		app := resolve(root, cfg.Shiny.AppDir)
-		hashed := []string{}
-		if _, ok := inside(root, app); !ok {
-			hashed = append(hashed, app)
-		}
-		if df := resolve(root, cfg.Shiny.Dockerfile); cfg.Shiny.Dockerfile != "" {
-			if _, ok := inside(root, df); !ok {
-				hashed = append(hashed, df)
-			}
-		}
-		if len(hashed) > 0 {
-			sum, err := contentHash(hashed...)
-			if err != nil {
-				return Plan{}, fmt.Errorf("shiny.appDir = %q: %w", cfg.Shiny.AppDir, err)
-			}
-			plan.CommitTagSuffix = "-app" + sum[:10]
-		}
+		plan.Builds, plan.Notes, plan.CommitTagSuffix = append(plan.Builds, b), notes, suffix
 	}
 	return plan, nil
 }
 
-func shinyBuild(s ShinySettings, root string) (ImageBuild, []string, error) {
+// privateFiles are what R, RStudio, git and rsconnect leave in an app's
+// folder that an image must not carry: anyone who may pull the image reads
+// it. .Renviron (the R way to keep API keys) is refused; the others are
+// pointed out.
+var privateFiles = []struct {
+	name    string
+	refused bool
+}{
+	{".Renviron", true}, {".Rhistory", false}, {".RData", false}, {".git", false},
+	{".Rproj.user", false}, {"rsconnect", false}, {"renv/library", false},
+}
+
+// dockerIgnore is the matcher of dir's .dockerignore, which BuildKit
+// applies to a named context from a local folder; nil without one.
+func dockerIgnore(dir string) (*patternmatcher.PatternMatcher, error) {
+	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	return patternmatcher.New(patterns)
+}
+
+// ignored reports whether the build leaves out rel (slash-separated, in
+// the app's folder).
+func ignored(m *patternmatcher.PatternMatcher, rel string) bool {
+	if m == nil {
+		return false
+	}
+	ok, err := m.MatchesOrParentMatches(rel)
+	return err == nil && ok
+}
+
+func shinyBuild(spec ImageSpec, s ShinySettings, root string) (b ImageBuild, notes []string, suffix string, err error) {
 	app, err := s.ShinyApp(root)
 	if err != nil {
-		return ImageBuild{}, nil, err
+		return ImageBuild{}, nil, "", err
 	}
-	spec := ImageSpec{Name: ImageShiny}
+	ignore, err := dockerIgnore(app)
+	if err != nil {
+		return ImageBuild{}, nil, "", fmt.Errorf("shiny.appDir = %q: %w", s.AppDir, err)
+	}
+	hashed := []string{app}
 	if s.Dockerfile != "" {
 		df := resolve(root, s.Dockerfile)
 		if st, err := os.Stat(df); err != nil || !st.Mode().IsRegular() {
-			return ImageBuild{}, nil, fmt.Errorf("shiny.dockerfile = %q: no such file (%s)", s.Dockerfile, df)
+			return ImageBuild{}, nil, "", fmt.Errorf("shiny.dockerfile = %q: no such file (%s)", s.Dockerfile, df)
 		}
-		spec.Dockerfile, spec.Context = shown(root, df), shown(root, app)
-		return ImageBuild{ImageSpec: spec}, nil, nil
+		b = ImageBuild{ImageSpec: ImageSpec{Name: spec.Name, Dockerfile: shown(root, df), Context: shown(root, app)}}
+		hashed = append(hashed, df)
+	} else {
+		if b, notes, err = projectDockerfileBuild(spec, app, ignore, root); err != nil {
+			return ImageBuild{}, nil, "", err
+		}
 	}
-	spec.Dockerfile, spec.Context = ShinyDockerfile, shinyBuildDir
-	var notes []string
+	sum, err := contentHash(ignore, hashed...)
+	if err != nil {
+		return ImageBuild{}, nil, "", fmt.Errorf("shiny.appDir = %q: %w", s.AppDir, err)
+	}
+	return b, notes, "-app" + sum[:10], nil
+}
+
+// projectDockerfileBuild builds app with ShinyDockerfile: the app and the
+// folder of the lockfile to restore as named contexts, the lockfile's
+// versions as build arguments.
+func projectDockerfileBuild(spec ImageSpec, app string, ignore *patternmatcher.PatternMatcher, root string) (ImageBuild, []string, error) {
+	var notes, leaked []string
+	for _, f := range privateFiles {
+		if _, err := os.Lstat(filepath.Join(app, filepath.FromSlash(f.name))); err != nil || ignored(ignore, f.name) {
+			continue
+		}
+		if f.refused {
+			return ImageBuild{}, nil, fmt.Errorf("%s/%s would go into the image, where anyone who may pull it reads it: list it in %s/.dockerignore (and give the app its secrets with shiny.secrets)", shown(root, app), f.name, shown(root, app))
+		}
+		leaked = append(leaked, f.name)
+	}
+	if len(leaked) > 0 {
+		notes = append(notes, fmt.Sprintf("%s: %s would go into the image; list what it does not need in %s/.dockerignore", shown(root, app), strings.Join(leaked, ", "), shown(root, app)))
+	}
 	lockDir := app
 	data, err := os.ReadFile(filepath.Join(app, RenvLockfile))
 	if errors.Is(err, fs.ErrNotExist) {
 		lockDir = filepath.Join(root, SampleAppDir)
-		notes = append(notes, fmt.Sprintf("%s has no %s: the image gets the sample app's R and packages (%s/%s: shiny, jsonlite, base64enc and what they need); run renv::snapshot() in your app to install its own", shown(root, app), RenvLockfile, SampleAppDir, RenvLockfile))
+		notes = append(notes, fmt.Sprintf("%s has no %s: the image gets the sample app's R and packages (%s/%s); run renv::snapshot() in your app to install its own", shown(root, app), RenvLockfile, SampleAppDir, RenvLockfile))
 		data, err = os.ReadFile(filepath.Join(lockDir, RenvLockfile))
 	}
 	if err != nil {
@@ -249,12 +315,7 @@ func shinyBuild(s ShinySettings, root string) (ImageBuild, []string, error) {
 	}
 	args, err := LockBuildArgs(data)
 	if err != nil {
-		return ImageBuild{}, nil, fmt.Errorf("%s: %w", filepath.Join(shown(root, lockDir), RenvLockfile), err)
-	}
-	if st, err := os.Stat(filepath.Join(app, "renv", "library")); err == nil && st.IsDir() {
-		if _, err := os.Stat(filepath.Join(app, ".dockerignore")); err != nil {
-			notes = append(notes, fmt.Sprintf("%s/renv/library (the packages built for this machine) goes into the image too: add a .dockerignore to the app's folder with the line renv/library", shown(root, app)))
-		}
+		return ImageBuild{}, nil, fmt.Errorf("%s/%s: %w", shown(root, lockDir), RenvLockfile, err)
 	}
 	return ImageBuild{
 		ImageSpec: spec,
@@ -265,7 +326,7 @@ func shinyBuild(s ShinySettings, root string) (ImageBuild, []string, error) {
 
 var (
 	rVersionRE    = regexp.MustCompile(`^([0-9]+)\.[0-9]+\.[0-9]+$`)
-	renvVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+(\.[0-9]+)?$`)
+	renvVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 	repoURLRE     = regexp.MustCompile(`^https://[^\s"'$\\]+$`)
 )
 
@@ -279,7 +340,7 @@ func LockBuildArgs(lockfile []byte) ([]string, error) {
 			Version      string
 			Repositories []struct{ Name, URL string }
 		}
-		Packages map[string]struct{ Version string }
+		Packages map[string]struct{ Version, Source string }
 	}
 	if err := json.Unmarshal(lockfile, &lock); err != nil {
 		return nil, fmt.Errorf("not an renv lockfile: %w", err)
@@ -296,8 +357,11 @@ func LockBuildArgs(lockfile []byte) ([]string, error) {
 	}
 	args := []string{ArgRVersion + "=" + lock.R.Version}
 	if renv, ok := lock.Packages["renv"]; ok {
-		if !renvVersionRE.MatchString(renv.Version) {
+		switch {
+		case !renvVersionRE.MatchString(renv.Version):
 			return nil, fmt.Errorf("Packages.renv.Version = %q: must be a version such as 1.1.1", renv.Version)
+		case renv.Source != "" && renv.Source != "Repository":
+			return nil, fmt.Errorf("Packages.renv.Source = %q: the image installs renv from the lockfile's repository; snapshot with a released renv (install.packages(\"renv\"))", renv.Source)
 		}
 		args = append(args, ArgRenvVersion+"="+renv.Version)
 	}
@@ -305,10 +369,11 @@ func LockBuildArgs(lockfile []byte) ([]string, error) {
 }
 
 // contentHash is a SHA-256 over the files under paths (their names, modes
-// and contents, or a symlink's target), skipping .git folders.
-func contentHash(paths ...string) (string, error) {
+// and contents, or a symlink's target), less what ignore leaves out of the
+// build (paths relative to the first path) and .git folders.
+func contentHash(ignore *patternmatcher.PatternMatcher, paths ...string) (string, error) {
 	h := sha256.New()
-	for _, root := range paths {
+	for i, root := range paths {
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -317,29 +382,46 @@ func contentHash(paths ...string) (string, error) {
 				return filepath.SkipDir
 			}
 			rel, _ := filepath.Rel(root, path)
+			if i == 0 && rel != "." && ignored(ignore, filepath.ToSlash(rel)) {
+				return nil
+			}
 			info, err := d.Info()
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(h, "%s\x00%s\x00%o\x00", root, filepath.ToSlash(rel), info.Mode())
+			// Which path, its name, its kind (what the image keeps of its
+			// mode) and its length-prefixed contents: no two trees give
+			// the same stream, wherever the folder is.
+			kind := "o" // a device, socket or pipe
 			switch {
+			case d.IsDir():
+				kind = "d"
 			case d.Type()&fs.ModeSymlink != 0:
+				kind = "l"
+			case info.Mode().IsRegular() && info.Mode()&0o111 != 0:
+				kind = "x"
+			case info.Mode().IsRegular():
+				kind = "f"
+			}
+			fmt.Fprintf(h, "%d\x00%s\x00%s\x00", i, filepath.ToSlash(rel), kind)
+			switch kind {
+			case "l":
 				target, err := os.Readlink(path)
 				if err != nil {
 					return err
 				}
-				io.WriteString(h, target)
-			case info.Mode().IsRegular():
+				fmt.Fprintf(h, "%d\x00%s", len(target), target)
+			case "f", "x":
 				f, err := os.Open(path)
 				if err != nil {
 					return err
 				}
 				defer f.Close()
+				fmt.Fprintf(h, "%d\x00", info.Size())
 				if _, err := io.Copy(h, f); err != nil {
 					return err
 				}
 			}
-			h.Write([]byte{0})
 			return nil
 		})
 		if err != nil {

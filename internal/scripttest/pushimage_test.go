@@ -99,8 +99,9 @@ func shellWords(t *testing.T, line string) []string {
 	return strings.Split(strings.TrimSuffix(res.stdout, "\x00"), "\x00")
 }
 
-// The dry run prints exactly: one ECR login for the registry, then build, tag
-// and push of every image, in the order the stacks list them.
+// The dry run prints exactly: build and tag every image, in the order the
+// stacks list them, before any push (a failed build pushes nothing); one
+// ECR login for the registry; the commit tags; the deployed tags last.
 func TestPushImageDryRunPrintsEveryCommand(t *testing.T) {
 	root := repoRoot(t)
 	images := listImages(t, root)
@@ -109,27 +110,27 @@ func TestPushImageDryRunPrintsEveryCommand(t *testing.T) {
 		t.Fatalf("push-image.sh exited %d\nstdout:\n%s\nstderr:\n%s", res.exitCode, res.stdout, res.stderr)
 	}
 
-	want := []string{
-		"aws ecr get-login-password --region " + fakeRegion + " | docker login --username AWS --password-stdin " + fakeRegistry,
-	}
-	// Each build also gets the immutable tag of its commit, which the ECR
-	// lifecycle policy keeps for the newest builds: the rollback path.
+	// Each build also gets the immutable tag of its commit and app, which
+	// the ECR lifecycle policy keeps for the newest builds: the rollback path.
 	commit := gitCommitTag(t, root)
+	var builds, commitPushes, pushes []string
 	for _, img := range images {
 		local := img.name + ":" + img.tag
 		remote := repositoryURL(img) + ":" + img.tag
 		byCommit := repositoryURL(img) + ":" + strings.Replace(img.commitTag, stacks.CommitPlaceholder, commit, 1)
-		if !strings.HasPrefix(img.commitTag, stacks.CommitTagPrefix) {
-			t.Errorf("%s: commit tag %q does not start with %s, which the lifecycle policy keeps", img.name, img.commitTag, stacks.CommitTagPrefix)
+		if !regexp.MustCompile(`^` + stacks.CommitTagPrefix + stacks.CommitPlaceholder + `-app[0-9a-f]{10}$`).MatchString(img.commitTag) {
+			t.Errorf("%s: commit tag %q, want %sCOMMIT-appHASH (the prefix the lifecycle policy keeps)", img.name, img.commitTag, stacks.CommitTagPrefix)
 		}
-		want = append(want,
+		builds = append(builds,
 			"docker build --platform linux/amd64 --provenance=false -t "+local+" "+strings.Join(img.build, " "),
 			"docker tag "+local+" "+remote,
 			"docker tag "+local+" "+byCommit,
-			"docker push "+byCommit,
-			"docker push "+remote,
 		)
+		commitPushes = append(commitPushes, "docker push "+byCommit)
+		pushes = append(pushes, "docker push "+remote)
 	}
+	want := append(builds, "aws ecr get-login-password --region "+fakeRegion+" | docker login --username AWS --password-stdin "+fakeRegistry)
+	want = append(append(want, commitPushes...), pushes...)
 	got := strings.Split(strings.TrimRight(res.stdout, "\n"), "\n")
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("printed commands differ\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
@@ -228,8 +229,36 @@ func TestPushImageOwnDockerfileAndNotes(t *testing.T) {
 	if res.exitCode != 0 || !strings.Contains(res.stderr, "note: "+app+" has no renv.lock") {
 		t.Errorf("an app without renv.lock: exit %d, want a note on stderr, got:\n%s", res.exitCode, res.stderr)
 	}
-	if !strings.Contains(res.stdout, "lock="+stacks.SampleAppDir) {
+	if !strings.Contains(res.stdout, "lock=./"+stacks.SampleAppDir) {
 		t.Errorf("want the sample's lockfile restored, got:\n%s", res.stdout)
+	}
+}
+
+// A build that fails after another succeeded pushes nothing: the
+// registry keeps the release it had. Docker cannot run here, so a stand-in
+// on PATH records each call and fails the logout server's build.
+func TestPushImageFailedBuildPushesNothing(t *testing.T) {
+	root := repoRoot(t)
+	images := listImages(t, root)
+	bin, calls := t.TempDir(), filepath.Join(t.TempDir(), "calls")
+	writeFile(t, filepath.Join(bin, "docker"), "#!/bin/sh\necho \"docker $*\" >> "+calls+"\ncase \"$*\" in *logout-server*build*|build*logout-server*) exit 1;; esac\n")
+	writeFile(t, filepath.Join(bin, "aws"), "#!/bin/sh\necho \"aws $*\" >> "+calls+"\necho password\n")
+	for _, f := range []string{"docker", "aws"} {
+		if err := os.Chmod(filepath.Join(bin, f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := runIn(t, root, []string{"ECR_OUTPUTS_JSON=" + writeOutputs(t, images, repositoryURL), "PATH=" + bin + ":" + os.Getenv("PATH")},
+		"bash", filepath.Join(root, "scripts", "push-image.sh"))
+	log := readFile(t, calls)
+	if res.exitCode == 0 {
+		t.Fatalf("push-image.sh exited 0 although a build failed; calls:\n%s", log)
+	}
+	if !strings.Contains(log, "docker build") || !strings.Contains(log, stacks.ImageShiny+":") {
+		t.Fatalf("the stand-in saw no Shiny build; calls:\n%s", log)
+	}
+	if strings.Contains(log, "docker push") || strings.Contains(log, "login") {
+		t.Errorf("pushed or logged in after a failed build; calls:\n%s", log)
 	}
 }
 
