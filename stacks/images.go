@@ -274,6 +274,9 @@ func shinyBuild(spec ImageSpec, s ShinySettings, root string) (b ImageBuild, not
 		}
 		b = ImageBuild{ImageSpec: ImageSpec{Name: spec.Name, Dockerfile: shown(root, df), Context: shown(root, app)}}
 		hashed = append(hashed, df)
+		// A DOCKERFILE.dockerignore beside it would replace the app's
+		// .dockerignore: hash every file, so none sent goes unnamed.
+		ignore = nil
 	} else {
 		if b, notes, err = projectDockerfileBuild(spec, app, ignore, root); err != nil {
 			return ImageBuild{}, nil, "", err
