@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/shinyfargate/shiny-cdktf/internal/rshiny"
 	"github.com/shinyfargate/shiny-cdktf/internal/sessionmodel"
 )
 
@@ -26,83 +24,17 @@ import (
 
 func requireShiny(t *testing.T) string {
 	t.Helper()
-	missing := func(msg string) {
-		if os.Getenv("REQUIRE_ALL_TOOLS") == "1" {
-			t.Fatal(msg + " (REQUIRE_ALL_TOOLS=1)")
-		}
-		t.Skip(msg)
-	}
-	rscript, err := exec.LookPath("Rscript")
-	if err != nil {
-		missing("Rscript is not on PATH: the tests against real R and Shiny do not run (install R with the shiny package)")
-	}
-	if out, err := exec.Command(rscript, "-e", "loadNamespace('shiny')").CombinedOutput(); err != nil {
-		missing("R lacks the shiny package, so the tests against real Shiny do not run: " + strings.TrimSpace(string(out)))
-	}
-	return rscript
+	return rshiny.Require(t, "shiny")
 }
 
-// shinyProcess is R serving testdata/busyapp on loopback.
-type shinyProcess struct {
-	url    string
-	cmd    *exec.Cmd
-	exited chan error
-	log    *logBuffer
-}
-
-func startShinyApp(t *testing.T, rscript string) *shinyProcess {
+// startShinyApp runs testdata/busyapp as the Shiny container runs an app.
+func startShinyApp(t *testing.T, rscript string) *rshiny.Process {
 	t.Helper()
-	port := freePort(t)
-	runR, err := filepath.Abs(filepath.Join("..", "docker", "shiny", "run.R"))
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := filepath.Abs(filepath.Join("testdata", "busyapp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &shinyProcess{url: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan error, 1), log: &logBuffer{}}
-	p.cmd = exec.Command(rscript, runR)
-	p.cmd.Env = append(os.Environ(), "SHINY_APP_DIR="+app, "SHINY_HOST=127.0.0.1", fmt.Sprintf("SHINY_PORT=%d", port))
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("R log:\n%s", p.log.String())
-		}
-	})
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case err := <-p.exited:
-			p.exited <- err
-			t.Fatalf("Shiny exited before it served (%v):\n%s", err, p.log.String())
-		default:
-		}
-		if resp, err := client.Get(p.url + "/"); err == nil {
-			resp.Body.Close()
-			return p
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Shiny did not answer on %s within 60 s:\n%s", p.url, p.log.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// kill stops R (the pid this test started) and waits for it.
-func (p *shinyProcess) kill() {
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	_ = p.cmd.Process.Kill()
-	err := <-p.exited
-	p.exited <- err
+	return rshiny.Start(t, rscript, root, filepath.Join(root, "sessionagent", "testdata", "busyapp"))
 }
 
 // shinySession speaks Shiny's websocket protocol as its browser client does.
@@ -154,9 +86,9 @@ func TestHealthAgainstRealShiny(t *testing.T) {
 	lim := testLimits()
 	lim.ProbeTimeout = time.Second
 	lim.BusyGrace = 10 * time.Minute
-	_, patient, _ := newTestProxyWith(t, r.url, lim)
+	_, patient, _ := newTestProxyWith(t, r.URL, lim)
 	lim.BusyGrace = 0
-	_, impatient, _ := newTestProxyWith(t, r.url, lim)
+	_, impatient, _ := newTestProxyWith(t, r.URL, lim)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	u, _ := url.Parse(patient.URL)
@@ -192,7 +124,7 @@ func TestHealthAgainstRealShiny(t *testing.T) {
 		return code == http.StatusOK && strings.Contains(body, `"status":"ok"`)
 	}, "R did not answer again after computing: %d %s", code, body)
 
-	r.kill()
+	r.Kill()
 	if code, body := healthOf(t, patient.URL); code != http.StatusServiceUnavailable || !strings.Contains(body, `"status":"down"`) {
 		t.Fatalf("R killed: %d %s, want 503 down at once", code, body)
 	}
@@ -209,7 +141,7 @@ func TestIdleSessionEndsInRealShiny(t *testing.T) {
 	r := startShinyApp(t, rscript)
 	lim := testLimits()
 	lim.IdleTimeout = 1500 * time.Millisecond
-	a, srv, _ := newTestProxyWith(t, r.url, lim)
+	a, srv, _ := newTestProxyWith(t, r.URL, lim)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	client := testClient(t)
@@ -218,7 +150,7 @@ func TestIdleSessionEndsInRealShiny(t *testing.T) {
 	defer idle.c.CloseNow()
 	active := openShinySession(t, ctx, srv.URL, client)
 	defer active.c.CloseNow()
-	eventually(t, 10*time.Second, func() bool { return strings.Count(r.log.String(), "session started") == 2 }, "R did not start both sessions")
+	eventually(t, 10*time.Second, func() bool { return strings.Count(r.Log(), "session started") == 2 }, "R did not start both sessions")
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -238,14 +170,14 @@ func TestIdleSessionEndsInRealShiny(t *testing.T) {
 	keepSending(idle, `{"method":"update","data":{".clientdata_output_done_width":640,".clientdata_output_done_hidden":false}}`)
 	keepSending(active, `{"method":"update","data":{"sleep":0}}`)
 
-	eventually(t, 20*time.Second, func() bool { return strings.Count(r.log.String(), "session ended") == 1 },
+	eventually(t, 20*time.Second, func() bool { return strings.Count(r.Log(), "session ended") == 1 },
 		"R's onSessionEnded did not run for the idle session")
 	eventually(t, 5*time.Second, func() bool { return a.sessions.load() == 1 }, "count %d, want 1 (the active session)", a.sessions.load())
 	if _, _, err := idle.c.Read(ctx); err == nil {
 		t.Fatal("the idle session's browser side is still open")
 	}
 	time.Sleep(2 * lim.IdleTimeout) // the active one outlives the timeout
-	if strings.Count(r.log.String(), "session ended") != 1 || a.sessions.load() != 1 {
+	if strings.Count(r.Log(), "session ended") != 1 || a.sessions.load() != 1 {
 		t.Fatalf("the session with user input was closed too (count %d)", a.sessions.load())
 	}
 	cancel()

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/rshiny"
 )
 
 func TestWSURL(t *testing.T) {
@@ -66,72 +63,13 @@ func TestShinySessionAgainstRealShiny(t *testing.T) {
 }
 
 // startShiny runs the bench app with docker/shiny/run.R on a free loopback
-// port and returns its URL once GET / answers 200.
+// port and returns its base URL once it answers.
 func startShiny(t *testing.T) string {
 	t.Helper()
-	rscript, err := exec.LookPath("Rscript")
-	if err == nil {
-		err = exec.Command(rscript, "-e", `loadNamespace("shiny")`).Run()
-	}
-	if err != nil {
-		msg := "R with the shiny package is needed to run the bench app: apt-get install r-cran-shiny"
-		if os.Getenv("REQUIRE_ALL_TOOLS") == "1" {
-			t.Fatal(msg + " (REQUIRE_ALL_TOOLS=1)")
-		}
-		t.Skip(msg)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logPath := filepath.Join(t.TempDir(), "shiny.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(rscript, filepath.Join(root, "docker", "shiny", "run.R"))
-	cmd.Env = append(os.Environ(),
-		"SHINY_APP_DIR="+filepath.Join(root, "bench", "proxy", "app"),
-		"SHINY_HOST=127.0.0.1",
-		fmt.Sprintf("SHINY_PORT=%d", port))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		logFile.Close()
-	})
-
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		resp, err := http.Get(base + "/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("Shiny exited (%v):\n%s", err, log)
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("Shiny did not answer at %s within a minute:\n%s", base, log)
-		}
-	}
+	rscript := rshiny.Require(t, "shiny")
+	return rshiny.Start(t, rscript, root, filepath.Join(root, "bench", "proxy", "app")).URL
 }

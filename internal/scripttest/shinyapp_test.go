@@ -10,12 +10,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shinyfargate/shiny-cdktf/internal/rshiny"
 )
 
 // These tests run the app's R code, so they need R with shiny, jsonlite and
@@ -24,15 +24,7 @@ import (
 
 func requireR(t *testing.T) string {
 	t.Helper()
-	rscript, err := exec.LookPath("Rscript")
-	if err != nil {
-		missingTool(t, "Rscript is not on PATH: the Shiny app's R code is not run (install R with the shiny, jsonlite and base64enc packages to run it)")
-	}
-	check := exec.Command(rscript, "-e", `for (p in c("shiny", "jsonlite", "base64enc")) loadNamespace(p)`)
-	if out, err := check.CombinedOutput(); err != nil {
-		missingTool(t, "R lacks a package the app needs, so its R code is not run: "+strings.TrimSpace(string(out)))
-	}
-	return rscript
+	return rshiny.Require(t, "shiny", "jsonlite", "base64enc")
 }
 
 func TestShinyOIDCDecodingR(t *testing.T) {
@@ -45,58 +37,11 @@ func TestShinyOIDCDecodingR(t *testing.T) {
 	t.Log(strings.TrimSpace(res.stdout))
 }
 
-// startShiny runs docker/shiny/run.R (the image's command) on a free
-// loopback port and returns its base URL once it answers.
+// startShiny runs the sample app as the image does, on loopback, and
+// returns its base URL once it answers.
 func startShiny(t *testing.T, rscript string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-
-	dir := shinyDir(t)
-	logPath := filepath.Join(t.TempDir(), "shiny.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(rscript, filepath.Join(dir, "run.R"))
-	cmd.Env = append(os.Environ(),
-		"SHINY_APP_DIR="+filepath.Join(dir, "app"),
-		"SHINY_HOST=127.0.0.1",
-		fmt.Sprintf("SHINY_PORT=%d", port))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		logFile.Close()
-	})
-
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			t.Fatalf("the Shiny app exited before it served (%v):\n%s", err, readFile(t, logPath))
-		default:
-		}
-		if resp, err := client.Get(base + "/"); err == nil {
-			resp.Body.Close()
-			return base
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the Shiny app did not answer on %s within 60 s:\n%s", base, readFile(t, logPath))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return rshiny.Start(t, rscript, repoRoot(t), filepath.Join(shinyDir(t), "app")).URL
 }
 
 func testJWT(payload string, pad bool) string {
